@@ -1,0 +1,30 @@
+// Helpers shared by the packages' tests: fixture paths and process checks.
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of a fixture script in this package. */
+export function fixturePath(name: string): string {
+  return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+}
+
+/** The echo fixture server (tools, resources, prompts, sampling, elicitation, notifications). */
+export const ECHO_SERVER = fixturePath("echo-server.mjs");
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Waits until `check` is true, polling; throws after `timeoutMs`. Bounded in count and time. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs}ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
