@@ -40,7 +40,11 @@ export interface BridgeHandle {
  * Bridges `a` and `b`. Resolves once both sides have started; if either fails
  * to start, both are closed and the promise rejects with the start error.
  */
-export async function bridge(a: Transport, b: Transport, options: BridgeOptions = {}): Promise<BridgeHandle> {
+export async function bridge(
+  a: Transport,
+  b: Transport,
+  options: BridgeOptions = {},
+): Promise<BridgeHandle> {
   let ended = false;
   let resolveClosed!: (info: BridgeCloseInfo) => void;
   const closed = new Promise<BridgeCloseInfo>((resolve) => {
@@ -59,15 +63,22 @@ export async function bridge(a: Transport, b: Transport, options: BridgeOptions 
   const end = (info: BridgeCloseInfo): Promise<void> => {
     if (closing) return closing;
     ended = true;
+    // Set before calling close(): a transport's close() calls its onclose
+    // synchronously, which re-enters here and must see the bridge as ending.
+    let release!: () => void;
+    closing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     // Close both; the side that closed itself gets a second close(), which
     // every SDK transport tolerates, and ours are idempotent.
-    closing = Promise.allSettled([a.close(), b.close()]).then(() => {
+    void Promise.allSettled([a.close(), b.close()]).then(() => {
       try {
         options.onClose?.(info);
       } catch {
         // ignore
       }
       resolveClosed(info);
+      release();
     });
     return closing;
   };

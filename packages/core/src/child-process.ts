@@ -2,7 +2,10 @@
 // newline-delimited JSON-RPC on its stdin/stdout. Noise on stdout is reported
 // and skipped; close ends stdin, then SIGTERM, then SIGKILL to the whole group.
 import { type ChildProcess, spawn } from "node:child_process";
-import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, McpProxyError, SpawnError, UpstreamExitedError } from "./errors.js";
 import { classifyMessage } from "./jsonrpc.js";
@@ -89,7 +92,8 @@ export class ChildProcessTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    if (this.#child) throw new McpProxyError(ErrorCodes.BAD_REQUEST, "ChildProcessTransport already started");
+    if (this.#child)
+      throw new McpProxyError(ErrorCodes.BAD_REQUEST, "ChildProcessTransport already started");
     const o = this.#options;
     const env = o.inheritEnv === false ? { ...o.env } : { ...process.env, ...o.env };
     const stderr = typeof o.stderr === "function" ? "pipe" : (o.stderr ?? "inherit");
@@ -137,7 +141,10 @@ export class ChildProcessTransport implements Transport {
       onLine: (line) => this.#handleLine(line),
       onOverflow: (length) =>
         this.#reportError(
-          new McpProxyError(ErrorCodes.LINE_TOO_LONG, `Dropped a ${length}-byte stdout line from "${this.label}"`),
+          new McpProxyError(
+            ErrorCodes.LINE_TOO_LONG,
+            `Dropped a ${length}-byte stdout line from "${this.label}"`,
+          ),
         ),
     });
     child.stdout!.on("data", (chunk: Buffer) => splitter.push(chunk));

@@ -24,7 +24,9 @@ export function isRequestId(value: unknown): value is RequestId {
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
 }
 
-export const isRequest = (m: unknown): m is Extract<JSONRPCMessage, { method: string; id: RequestId }> =>
+export const isRequest = (
+  m: unknown,
+): m is Extract<JSONRPCMessage, { method: string; id: RequestId }> =>
   classifyMessage(m) === "request";
 export const isNotification = (m: unknown): m is Extract<JSONRPCMessage, { method: string }> =>
   classifyMessage(m) === "notification";
@@ -40,7 +42,11 @@ export function jsonRpcError(
   code: number,
   message: string,
   data?: unknown,
-): { jsonrpc: "2.0"; id: RequestId | null; error: { code: number; message: string; data?: unknown } } {
+): {
+  jsonrpc: "2.0";
+  id: RequestId | null;
+  error: { code: number; message: string; data?: unknown };
+} {
   const error: { code: number; message: string; data?: unknown } = { code, message };
   if (data !== undefined) error.data = data;
   return { jsonrpc: "2.0", id: id ?? null, error };

@@ -59,7 +59,9 @@ export class LineSplitter {
     }
     const chunks = this.#chunks;
     let line =
-      chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, this.#length).toString("utf8");
+      chunks.length === 1
+        ? chunks[0]!.toString("utf8")
+        : Buffer.concat(chunks, this.#length).toString("utf8");
     this.#chunks = [];
     this.#length = 0;
     if (line.endsWith("\r")) line = line.slice(0, -1);

@@ -26,7 +26,11 @@ export function createStderrLogger(
   write: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
   const min = RANK[level];
-  const emit = (lvl: Exclude<LogLevel, "silent">, message: string, fields?: Record<string, unknown>) => {
+  const emit = (
+    lvl: Exclude<LogLevel, "silent">,
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => {
     if (RANK[lvl] < min) return;
     const suffix = fields && Object.keys(fields).length > 0 ? ` ${safeJson(fields)}` : "";
     write(`[mcp-proxy] ${lvl} ${message}${suffix}\n`);
@@ -41,7 +45,9 @@ export function createStderrLogger(
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_k, v) => (v instanceof Error ? { name: v.name, message: v.message } : v));
+    return JSON.stringify(value, (_k, v) =>
+      v instanceof Error ? { name: v.name, message: v.message } : v,
+    );
   } catch {
     return "[unserialisable]";
   }

@@ -51,7 +51,12 @@ interface WithMeta {
  * the upstream). Call before or after connecting either; returns once handlers
  * are installed.
  */
-export function proxyServer({ server, client, capabilities, requestTimeout }: ProxyServerOptions): void {
+export function proxyServer({
+  server,
+  client,
+  capabilities,
+  requestTimeout,
+}: ProxyServerOptions): void {
   const caps = capabilities ?? client.getServerCapabilities();
 
   server.fallbackRequestHandler = async (request, extra) => {
@@ -62,16 +67,25 @@ export function proxyServer({ server, client, capabilities, requestTimeout }: Pr
     const token = (request as WithMeta).params?._meta?.progressToken;
     const options: RequestOptions = { signal: extra.signal };
     if (requestTimeout !== undefined) options.timeout = requestTimeout;
+    // Progress sent downstream but not yet written; the result must not
+    // overtake it, or the client drops the last updates as late.
+    let progressSent: Promise<unknown> = Promise.resolve();
     if (token !== undefined) {
       // The SDK substitutes its own token upstream; restore the caller's.
       options.onprogress = (progress: Progress) => {
-        void extra
-          .sendNotification({ method: "notifications/progress", params: { ...progress, progressToken: token } })
+        const send = extra
+          .sendNotification({
+            method: "notifications/progress",
+            params: { ...progress, progressToken: token },
+          })
           .catch(() => {});
+        progressSent = Promise.all([progressSent, send]);
       };
       options.resetTimeoutOnProgress = true;
     }
-    return client.request(plain, ResultSchema, options);
+    const result = await client.request(plain, ResultSchema, options);
+    await progressSent;
+    return result;
   };
 
   server.fallbackNotificationHandler = async (notification) => {

@@ -20,7 +20,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Waits until `check` is true, polling; throws after `timeoutMs`. Bounded in count and time. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, intervalMs = 20): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

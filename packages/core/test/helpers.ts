@@ -1,0 +1,46 @@
+// Test helpers for core: an SDK Client talking through an in-memory pair to
+// one side of a bridge whose other side is a real child process.
+import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import {
+  type BridgeHandle,
+  type BridgeOptions,
+  bridge,
+  type ChildProcessOptions,
+  ChildProcessTransport,
+} from "../src/index.js";
+
+export interface Rig {
+  client: Client;
+  child: ChildProcessTransport;
+  handle: BridgeHandle;
+}
+
+export function echoChild(extra: Partial<ChildProcessOptions> = {}): ChildProcessTransport {
+  const { args = [], ...rest } = extra;
+  return new ChildProcessTransport({
+    stderr: "ignore",
+    killGracePeriodMs: 500,
+    ...rest,
+    command: process.execPath,
+    args: [ECHO_SERVER, ...args],
+  });
+}
+
+export async function connectThroughBridge(
+  child: ChildProcessTransport,
+  options: BridgeOptions = {},
+  capabilities: ConstructorParameters<typeof Client>[1] = {},
+): Promise<Rig> {
+  const [clientSide, proxySide] = InMemoryTransport.createLinkedPair();
+  const handle = await bridge(proxySide, child, options);
+  const client = new Client({ name: "core-test", version: "1.0.0" }, capabilities);
+  await client.connect(clientSide);
+  return { client, child, handle };
+}
+
+export function textOf(result: unknown): string {
+  const content = (result as { content: Array<{ type: string; text?: string }> }).content;
+  return content.map((c) => c.text ?? "").join("");
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { LineSplitter } from "../src/index.js";
+
+function split(chunks: string[], maxLineLength = 1000) {
+  const lines: string[] = [];
+  const overflows: number[] = [];
+  const s = new LineSplitter({
+    maxLineLength,
+    onLine: (l) => lines.push(l),
+    onOverflow: (n) => overflows.push(n),
+  });
+  for (const c of chunks) s.push(Buffer.from(c));
+  s.flush();
+  return { lines, overflows };
+}
+
+describe("LineSplitter", () => {
+  it("joins lines split across chunks and strips CR", () => {
+    expect(split(["ab", "c\r\nde", "f\n", "\n", "g"]).lines).toEqual(["abc", "def", "", "g"]);
+  });
+
+  it("keeps multi-byte characters split across chunks intact", () => {
+    const bytes = Buffer.from("héllo ✓\n");
+    const lines: string[] = [];
+    const s = new LineSplitter({
+      maxLineLength: 100,
+      onLine: (l) => lines.push(l),
+      onOverflow: () => {},
+    });
+    for (const b of bytes) s.push(Buffer.from([b]));
+    expect(lines).toEqual(["héllo ✓"]);
+  });
+
+  it("drops an over-long line, reports it, and carries on with the next", () => {
+    const { lines, overflows } = split(["x".repeat(60), "y".repeat(60), "\nok\n"], 100);
+    expect(lines).toEqual(["ok"]);
+    expect(overflows).toEqual([120]);
+  });
+});
