@@ -1,0 +1,35 @@
+// README snippets, type-checked with the package so the docs cannot rot.
+// Run with: npx tsx examples/tap.examples.ts (prints one line per message on stderr).
+import { createWriteStream } from "node:fs";
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { createHumanFormatter, createJsonLinesFormatter, tapTransport } from "../src/index.js";
+
+//#region human
+export async function watchAServer(): Promise<void> {
+  const format = createHumanFormatter({ label: "everything" });
+  const transport = tapTransport(
+    new ChildProcessTransport({
+      command: "npx",
+      args: ["-y", "@modelcontextprotocol/server-everything"],
+    }),
+    (event) => process.stderr.write(`${format(event)}\n`),
+  );
+  const client = new Client({ name: "tap-example", version: "1.0.0" });
+  await client.connect(transport);
+  await client.listTools();
+  await client.close();
+}
+//#endregion human
+
+//#region jsonl
+export function logToFile(transport: ChildProcessTransport, path: string) {
+  const out = createWriteStream(path, { flags: "a" });
+  const format = createJsonLinesFormatter({
+    redactKeys: ["authorization", "apiKey", "sessionSecret"],
+  });
+  return tapTransport(transport, (event) => out.write(`${format(event)}\n`));
+}
+//#endregion jsonl
+
+if (import.meta.url === `file://${process.argv[1]}`) await watchAServer();
