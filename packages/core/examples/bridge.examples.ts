@@ -1,6 +1,6 @@
 // The README's examples, type-checked with the package so they cannot rot.
-// Run one: `node --experimental-strip-types examples/bridge.examples.ts -- npx some-mcp-server`
-// (or build first and import from "@mcp-proxy/core").
+// In your own project, import from "@mcp-proxy/core" and call
+// passThrough("npx", ["-y", "some-mcp-server"]).
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { bridge, ChildProcessTransport } from "../src/index.js";
 
@@ -17,10 +17,4 @@ export async function passThrough(command: string, args: string[]): Promise<void
   });
   const info = await handle.closed;
   process.exitCode = upstream.exitInfo?.code ?? (info.error ? 1 : 0);
-}
-
-const dashDash = process.argv.indexOf("--");
-if (dashDash !== -1 && process.argv[dashDash + 1]) {
-  const [command, ...args] = process.argv.slice(dashDash + 1) as [string, ...string[]];
-  await passThrough(command, args);
 }
