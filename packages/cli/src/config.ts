@@ -1,0 +1,353 @@
+// Turns the command line and MCP_PROXY_* variables into one typed, validated
+// configuration per mode. Pure: no I/O, no process state; every bad value
+// becomes a UsageError naming the flag or variable it came from.
+import type { LogLevel } from "@mcp-proxy/core";
+import { detectMode, type Mode, parseArgv, parseBooleanWord } from "./argv.js";
+import { childEnvironment, resolveOptions, type SourcedValue } from "./env-vars.js";
+import {
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_EVENT_STORE_MAX_EVENTS,
+  DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SSE_ENDPOINT,
+  DEFAULT_STREAM_ENDPOINT,
+  type FlagSpec,
+  SERVE_FLAGS,
+  STDIO_FLAGS,
+  TAP_FLAGS,
+} from "./flags.js";
+import { UsageError } from "./usage-error.js";
+
+export type RestartPolicy = "never" | "on-failure";
+
+/** The child to spawn, with its whole environment already computed. */
+export interface ChildConfig {
+  command: string;
+  args: string[];
+  shell: boolean;
+  cwd?: string;
+  /** The complete environment (never contains MCP_PROXY_* unless set with --env). */
+  env: Record<string, string>;
+}
+
+export interface LoggingConfig {
+  logLevel: LogLevel;
+  /** Print every message human-readable on stderr. */
+  debug: boolean;
+  /** JSON Lines traffic log. */
+  logFile?: string;
+}
+
+export interface ServeConfig {
+  child: ChildConfig;
+  port: number;
+  host: string;
+  /** null: transport disabled. */
+  streamEndpoint: string | null;
+  sseEndpoint: string | null;
+  stateless: boolean;
+  apiKey?: string;
+  /** false: CORS off; otherwise the allowed origins ("*" for any) and extra allowed headers. */
+  cors: false | { origins: "*" | string[]; allowedHeaders: string[] };
+  allowedOrigins?: string[];
+  sslCa?: string;
+  sslCert?: string;
+  sslKey?: string;
+  keepAliveTimeout?: number;
+  gracefulShutdownTimeout: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+  sessionTimeout?: number;
+  maxSessions?: number;
+  maxBodySize?: number;
+  eventStore: boolean;
+  eventStoreMaxEvents: number;
+  restart: RestartPolicy;
+  logging: LoggingConfig;
+}
+
+export interface StdioConfig {
+  url: string;
+  transport: "stream" | "sse" | "auto";
+  headers: Record<string, string>;
+  bearer?: string;
+  sslCa?: string;
+  logging: LoggingConfig;
+}
+
+export interface TapConfig {
+  child: ChildConfig;
+  logFile?: string;
+  logLevel: LogLevel;
+}
+
+/** What the command line asks for. */
+export type Invocation =
+  | { kind: "help"; mode: Mode }
+  | { kind: "version" }
+  | { kind: "serve"; config: ServeConfig }
+  | { kind: "stdio"; config: StdioConfig }
+  | { kind: "tap"; config: TapConfig };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const FLAGS_BY_MODE: Record<Mode, readonly FlagSpec[]> = {
+  serve: SERVE_FLAGS,
+  stdio: STDIO_FLAGS,
+  tap: TAP_FLAGS,
+};
+
+/** Parses a whole command line (without node and script paths). Throws UsageError. */
+export function parseCommandLine(argv: readonly string[], env: Env): Invocation {
+  const { mode, rest } = detectMode(argv);
+  const specs = FLAGS_BY_MODE[mode];
+  const parsed = parseArgv(rest, specs, { stopAtPositional: mode !== "stdio" });
+  if (parsed.options.help === true) return { kind: "help", mode };
+  if (parsed.options.version === true) return { kind: "version" };
+  const values = new Values(resolveOptions(parsed.options, env, specs), specs);
+  switch (mode) {
+    case "serve":
+      return { kind: "serve", config: buildServeConfig(values, parsed.positionals, env) };
+    case "tap":
+      return { kind: "tap", config: buildTapConfig(values, parsed.positionals, env) };
+    case "stdio":
+      return { kind: "stdio", config: buildStdioConfig(values, parsed.positionals) };
+  }
+}
+
+/** Typed access to resolved options, with validation and one-line errors. */
+class Values {
+  constructor(
+    private readonly values: Record<string, SourcedValue>,
+    private readonly specs: readonly FlagSpec[],
+  ) {}
+
+  private spec(name: string): FlagSpec {
+    const spec = this.specs.find((s) => s.name === name);
+    if (!spec) throw new Error(`internal: no flag ${name}`);
+    return spec;
+  }
+
+  has(name: string): boolean {
+    return this.values[name] !== undefined;
+  }
+
+  string(name: string): string | undefined {
+    const v = this.values[name];
+    if (!v) return undefined;
+    if (typeof v.value !== "string") throw new UsageError(`${v.source} needs a value`);
+    return v.value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const v = this.values[name];
+    if (!v) return fallback;
+    if (typeof v.value === "boolean") return v.value;
+    const parsed = typeof v.value === "string" ? parseBooleanWord(v.value) : undefined;
+    if (parsed === undefined)
+      throw new UsageError(`${v.source} expects true or false, got "${String(v.value)}"`);
+    return parsed;
+  }
+
+  integer(name: string): number | undefined {
+    const v = this.values[name];
+    const raw = this.string(name);
+    if (raw === undefined || !v) return undefined;
+    const spec = this.spec(name);
+    const trimmed = raw.trim();
+    const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+    const min = spec.min ?? 0;
+    const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const what = spec.name === "port" ? "a port number (0-65535)" : `a whole number >= ${min}`;
+      throw new UsageError(`${v.source} expects ${what}, got "${raw}"`);
+    }
+    return n;
+  }
+
+  choice<T extends string>(name: string): T | undefined {
+    const v = this.values[name];
+    const raw = this.string(name);
+    if (raw === undefined || !v) return undefined;
+    const choices = this.spec(name).choices ?? [];
+    if (!choices.includes(raw))
+      throw new UsageError(`${v.source} expects one of ${choices.join(", ")}, got "${raw}"`);
+    return raw as T;
+  }
+
+  list(name: string): string[] {
+    const v = this.values[name];
+    if (!v) return [];
+    if (Array.isArray(v.value)) return v.value;
+    if (typeof v.value === "string") return [v.value];
+    throw new UsageError(`${v.source} needs a value`);
+  }
+
+  source(name: string): string {
+    return this.values[name]?.source ?? `--${name}`;
+  }
+}
+
+function endpointPath(values: Values, name: string, fallback: string): string {
+  const value = values.string(name) ?? fallback;
+  if (!value.startsWith("/"))
+    throw new UsageError(`${values.source(name)} must start with "/", got "${value}"`);
+  return value;
+}
+
+function buildLogging(values: Values): LoggingConfig {
+  const debug = values.boolean("debug", false);
+  const level = values.choice<LogLevel>("logLevel") ?? (debug ? "debug" : "info");
+  const logFile = values.has("logFile") ? values.string("logFile") : undefined;
+  return { logLevel: level, debug, ...(logFile ? { logFile } : {}) };
+}
+
+function parseEnvEntries(values: Values): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of values.list("env")) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new UsageError(`${values.source("env")} expects KEY=VALUE, got "${entry}"`);
+    out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+function buildChild(values: Values, positionals: string[], env: Env): ChildConfig {
+  const [command, ...args] = positionals;
+  if (command === undefined || command === "") {
+    throw new UsageError("No command to run: mcp-proxy [options] -- <command> [args...]");
+  }
+  const cwd = values.string("cwd");
+  return {
+    command,
+    args,
+    shell: values.boolean("shell", false),
+    ...(cwd ? { cwd } : {}),
+    env: childEnvironment(env, {
+      passEnvironment: values.boolean("passEnvironment", true),
+      extra: parseEnvEntries(values),
+    }),
+  };
+}
+
+function buildServeConfig(values: Values, positionals: string[], env: Env): ServeConfig {
+  const child = buildChild(values, positionals, env);
+  const server = values.choice<"stream" | "sse" | "both">("server") ?? "both";
+  let streamEndpoint: string | null =
+    server === "sse" ? null : endpointPath(values, "streamEndpoint", DEFAULT_STREAM_ENDPOINT);
+  let sseEndpoint: string | null =
+    server === "stream" ? null : endpointPath(values, "sseEndpoint", DEFAULT_SSE_ENDPOINT);
+  if (values.has("endpoint")) {
+    const endpoint = endpointPath(values, "endpoint", "");
+    if (server === "both") {
+      throw new UsageError(
+        `${values.source("endpoint")} needs --server stream or --server sse; with both transports use --streamEndpoint and --sseEndpoint`,
+      );
+    }
+    const other = server === "stream" ? "streamEndpoint" : "sseEndpoint";
+    if (values.has(other) && values.string(other) !== endpoint) {
+      throw new UsageError(
+        `${values.source("endpoint")} and ${values.source(other)} disagree; give one of them`,
+      );
+    }
+    if (server === "stream") streamEndpoint = endpoint;
+    else sseEndpoint = endpoint;
+  }
+  if (streamEndpoint !== null && streamEndpoint === sseEndpoint) {
+    throw new UsageError(
+      `--streamEndpoint and --sseEndpoint are both "${streamEndpoint}"; give them different paths`,
+    );
+  }
+
+  const corsOrigins = values.list("corsOrigin");
+  const corsOff = corsOrigins.length === 1 && parseBooleanWord(corsOrigins[0]!) === false;
+  const cors: ServeConfig["cors"] = corsOff
+    ? false
+    : {
+        origins: corsOrigins.length === 0 || corsOrigins.includes("*") ? "*" : corsOrigins,
+        allowedHeaders: values.list("corsAddAllowedHeader"),
+      };
+
+  const sslCert = values.string("sslCert");
+  const sslKey = values.string("sslKey");
+  if ((sslCert === undefined) !== (sslKey === undefined)) {
+    throw new UsageError("--sslCert and --sslKey go together: give both to serve HTTPS");
+  }
+  const apiKey = values.string("apiKey");
+  const allowedOrigins = values.list("allowedOrigin");
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+  return {
+    child,
+    port: values.integer("port") ?? DEFAULT_PORT,
+    host: values.string("host") ?? DEFAULT_HOST,
+    streamEndpoint,
+    sseEndpoint,
+    stateless: values.boolean("stateless", false),
+    ...optional("apiKey", apiKey),
+    cors,
+    ...optional("allowedOrigins", allowedOrigins.length > 0 ? allowedOrigins : undefined),
+    ...optional("sslCa", values.string("sslCa")),
+    ...optional("sslCert", sslCert),
+    ...optional("sslKey", sslKey),
+    ...optional("keepAliveTimeout", values.integer("keepAliveTimeout")),
+    gracefulShutdownTimeout:
+      values.integer("gracefulShutdownTimeout") ?? DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
+    requestTimeout: values.integer("requestTimeout") ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    connectionTimeout: values.integer("connectionTimeout") ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    ...optional("sessionTimeout", values.integer("sessionTimeout")),
+    ...optional("maxSessions", values.integer("maxSessions")),
+    ...optional("maxBodySize", values.integer("maxBodySize")),
+    eventStore: values.boolean("eventStore", true),
+    eventStoreMaxEvents: values.integer("eventStoreMaxEvents") ?? DEFAULT_EVENT_STORE_MAX_EVENTS,
+    restart: values.choice<RestartPolicy>("restart") ?? "never",
+    logging: buildLogging(values),
+  };
+}
+
+function buildTapConfig(values: Values, positionals: string[], env: Env): TapConfig {
+  const logFile = values.string("logFile");
+  return {
+    child: buildChild(values, positionals, env),
+    ...(logFile ? { logFile } : {}),
+    logLevel: values.choice<LogLevel>("logLevel") ?? "info",
+  };
+}
+
+function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
+  if (positionals.length === 0) throw new UsageError("No URL: mcp-proxy stdio [options] <url>");
+  if (positionals.length > 1)
+    throw new UsageError(`Expected one URL, got: ${positionals.join(" ")}`);
+  const url = positionals[0]!;
+  let parsedUrl: URL;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    throw new UsageError(`Not a URL: "${url}"`);
+  }
+  if (parsedUrl.protocol !== "http:" && parsedUrl.protocol !== "https:") {
+    throw new UsageError(`Expected an http:// or https:// URL, got "${url}"`);
+  }
+  const headers: Record<string, string> = {};
+  for (const header of values.list("header")) {
+    const colon = header.indexOf(":");
+    const name = colon === -1 ? "" : header.slice(0, colon).trim();
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      throw new UsageError(`${values.source("header")} expects 'Name: value', got "${header}"`);
+    }
+    headers[name] = header.slice(colon + 1).trim();
+  }
+  const bearer = values.string("bearer");
+  const sslCa = values.string("sslCa");
+  return {
+    url,
+    transport: values.choice<StdioConfig["transport"]>("transport") ?? "auto",
+    headers,
+    ...(bearer ? { bearer } : {}),
+    ...(sslCa ? { sslCa } : {}),
+    logging: buildLogging(values),
+  };
+}

@@ -1,0 +1,393 @@
+// The one table of every flag the CLI accepts, per mode: name, kind, default,
+// help group and text. Parsing, MCP_PROXY_* env vars, help and the README's
+// flag table all derive from it, so a flag cannot exist in one and not another.
+
+/** How a flag's value is read. */
+export type FlagKind = "boolean" | "string" | "integer" | "enum" | "list";
+
+export interface FlagSpec {
+  /** camelCase name as on the command line (`--sseEndpoint`); kebab-case is accepted too. */
+  name: string;
+  kind: FlagKind;
+  /** Help group heading. */
+  group: string;
+  description: string;
+  /** Placeholder in help for flags that take a value. */
+  valueName?: string;
+  /** Default shown in help (the real defaults live in config.ts constants). */
+  defaultLabel?: string;
+  /** For enum flags. */
+  choices?: readonly string[];
+  /** Inclusive bounds for integer flags. */
+  min?: number;
+  max?: number;
+  /** Boolean flags that default to true and can be turned off with `--no-<name>`. */
+  negatable?: boolean;
+  /** Separator of several values in the env var of a list flag. */
+  envSeparator?: "," | "\n";
+  /** Short alias (`-h`). */
+  short?: string;
+}
+
+export const DEFAULT_PORT = 8080;
+/** Local servers should bind to localhost (MCP spec, Streamable HTTP "Security Warning"). */
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_SSE_ENDPOINT = "/sse";
+export const DEFAULT_STREAM_ENDPOINT = "/mcp";
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 60_000;
+export const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS = 5_000;
+export const DEFAULT_EVENT_STORE_MAX_EVENTS = 1_000;
+
+const GENERAL = "General";
+const SERVER = "HTTP server";
+const SECURITY = "Security";
+const SESSIONS = "Sessions and limits";
+const CHILD = "Child process";
+const LOGGING = "Logging";
+
+const MAX_MS = 2_147_483_647;
+
+const HELP: FlagSpec = {
+  name: "help",
+  kind: "boolean",
+  group: GENERAL,
+  description: "Show this help",
+  short: "h",
+};
+const VERSION: FlagSpec = {
+  name: "version",
+  kind: "boolean",
+  group: GENERAL,
+  description: "Print the version",
+  short: "v",
+};
+
+const LOG_LEVEL: FlagSpec = {
+  name: "logLevel",
+  kind: "enum",
+  group: LOGGING,
+  description: "Log level of the proxy's own messages on stderr",
+  valueName: "level",
+  choices: ["debug", "info", "warn", "error", "silent"],
+  defaultLabel: "info",
+};
+const DEBUG: FlagSpec = {
+  name: "debug",
+  kind: "boolean",
+  group: LOGGING,
+  description: "Log level debug, and every message human-readable on stderr",
+};
+const LOG_FILE: FlagSpec = {
+  name: "logFile",
+  kind: "string",
+  group: LOGGING,
+  description: "Append every message and lifecycle event as JSON Lines to this file",
+  valueName: "path",
+};
+
+const CHILD_FLAGS: FlagSpec[] = [
+  {
+    name: "shell",
+    kind: "boolean",
+    group: CHILD,
+    description: "Run the command through the user's shell ($SHELL, else /bin/sh)",
+  },
+  {
+    name: "env",
+    kind: "list",
+    group: CHILD,
+    description: "Set a variable in the child's environment (repeatable)",
+    valueName: "KEY=VALUE",
+    envSeparator: "\n",
+  },
+  {
+    name: "cwd",
+    kind: "string",
+    group: CHILD,
+    description: "Working directory of the child",
+    valueName: "dir",
+  },
+  {
+    name: "passEnvironment",
+    kind: "boolean",
+    group: CHILD,
+    description:
+      "Pass the proxy's environment (minus MCP_PROXY_*) to the child; when off, only HOME, PATH, SHELL, TERM, USER, LOGNAME",
+    negatable: true,
+    defaultLabel: "true",
+  },
+];
+
+const SSL_CA: FlagSpec = {
+  name: "sslCa",
+  kind: "string",
+  group: SECURITY,
+  description: "PEM file of extra CA certificates (client certificates / upstream TLS)",
+  valueName: "path",
+};
+
+/** Flags of the main mode: `mcp-proxy [options] -- <command> [args...]`. */
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "port",
+    kind: "integer",
+    group: SERVER,
+    description: "Port to listen on (0 picks a free port)",
+    valueName: "port",
+    defaultLabel: String(DEFAULT_PORT),
+    min: 0,
+    max: 65535,
+  },
+  {
+    name: "host",
+    kind: "string",
+    group: SERVER,
+    description: "Interface to bind; 0.0.0.0 or :: to listen on all interfaces",
+    valueName: "host",
+    defaultLabel: DEFAULT_HOST,
+  },
+  {
+    name: "server",
+    kind: "enum",
+    group: SERVER,
+    description: "Transports to serve: stream (Streamable HTTP), sse (legacy HTTP+SSE) or both",
+    valueName: "type",
+    choices: ["stream", "sse", "both"],
+    defaultLabel: "both",
+  },
+  {
+    name: "endpoint",
+    kind: "string",
+    group: SERVER,
+    description: "Endpoint of the single enabled transport (needs --server stream or sse)",
+    valueName: "path",
+  },
+  {
+    name: "streamEndpoint",
+    kind: "string",
+    group: SERVER,
+    description: "Streamable HTTP endpoint",
+    valueName: "path",
+    defaultLabel: DEFAULT_STREAM_ENDPOINT,
+  },
+  {
+    name: "sseEndpoint",
+    kind: "string",
+    group: SERVER,
+    description: "HTTP+SSE endpoint (messages are posted to /messages)",
+    valueName: "path",
+    defaultLabel: DEFAULT_SSE_ENDPOINT,
+  },
+  {
+    name: "stateless",
+    kind: "boolean",
+    group: SERVER,
+    description: "No sessions: one shared, already-initialised child serves every request",
+  },
+  {
+    name: "keepAliveTimeout",
+    kind: "integer",
+    group: SERVER,
+    description: "HTTP keep-alive timeout of idle sockets in ms (sessions do not depend on it)",
+    valueName: "ms",
+    min: 0,
+    max: MAX_MS,
+  },
+  {
+    name: "gracefulShutdownTimeout",
+    kind: "integer",
+    group: SERVER,
+    description: "On SIGINT/SIGTERM, wait this long for a clean close, then force",
+    valueName: "ms",
+    defaultLabel: String(DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS),
+    min: 0,
+    max: MAX_MS,
+  },
+  {
+    name: "apiKey",
+    kind: "string",
+    group: SECURITY,
+    description: "Require this key in the X-API-Key header (or as a Bearer token)",
+    valueName: "key",
+  },
+  {
+    name: "corsOrigin",
+    kind: "list",
+    group: SECURITY,
+    description: "Allowed CORS origin (repeatable); * for any, off to disable CORS",
+    valueName: "origin",
+    defaultLabel: "*",
+    envSeparator: ",",
+  },
+  {
+    name: "corsAddAllowedHeader",
+    kind: "list",
+    group: SECURITY,
+    description: "Extra request header to allow in CORS preflight (repeatable)",
+    valueName: "header",
+    envSeparator: ",",
+  },
+  {
+    name: "allowedOrigin",
+    kind: "list",
+    group: SECURITY,
+    description:
+      "Origin accepted by the DNS-rebinding Origin check (repeatable; default: localhost origins)",
+    valueName: "origin",
+    envSeparator: ",",
+  },
+  SSL_CA,
+  {
+    name: "sslCert",
+    kind: "string",
+    group: SECURITY,
+    description: "PEM certificate: serve HTTPS (with --sslKey)",
+    valueName: "path",
+  },
+  {
+    name: "sslKey",
+    kind: "string",
+    group: SECURITY,
+    description: "PEM private key for --sslCert",
+    valueName: "path",
+  },
+  {
+    name: "requestTimeout",
+    kind: "integer",
+    group: SESSIONS,
+    description: "Answer a request with an error when the child has not answered within this time",
+    valueName: "ms",
+    defaultLabel: String(DEFAULT_REQUEST_TIMEOUT_MS),
+    min: 1,
+    max: MAX_MS,
+  },
+  {
+    name: "connectionTimeout",
+    kind: "integer",
+    group: SESSIONS,
+    description: "Give up when a child has not started within this time",
+    valueName: "ms",
+    defaultLabel: String(DEFAULT_CONNECTION_TIMEOUT_MS),
+    min: 1,
+    max: MAX_MS,
+  },
+  {
+    name: "sessionTimeout",
+    kind: "integer",
+    group: SESSIONS,
+    description: "End a session (and its child) after this long without requests",
+    valueName: "ms",
+    min: 1,
+    max: MAX_MS,
+  },
+  {
+    name: "maxSessions",
+    kind: "integer",
+    group: SESSIONS,
+    description: "Refuse new sessions (503) beyond this many",
+    valueName: "n",
+    min: 1,
+  },
+  {
+    name: "maxBodySize",
+    kind: "integer",
+    group: SESSIONS,
+    description: "Largest accepted request body in bytes (413 beyond)",
+    valueName: "bytes",
+    min: 1,
+  },
+  {
+    name: "eventStore",
+    kind: "boolean",
+    group: SESSIONS,
+    description: "Keep recent events so clients can resume streams (Last-Event-ID)",
+    negatable: true,
+    defaultLabel: "true",
+  },
+  {
+    name: "eventStoreMaxEvents",
+    kind: "integer",
+    group: SESSIONS,
+    description: "Events kept per stream by the event store",
+    valueName: "n",
+    defaultLabel: String(DEFAULT_EVENT_STORE_MAX_EVENTS),
+    min: 1,
+  },
+  {
+    name: "restart",
+    kind: "enum",
+    group: CHILD,
+    description:
+      "When the shared child (--stateless) dies: never (exit with its code) or on-failure (restart with backoff)",
+    valueName: "policy",
+    choices: ["never", "on-failure"],
+    defaultLabel: "never",
+  },
+  ...CHILD_FLAGS,
+  LOG_LEVEL,
+  DEBUG,
+  LOG_FILE,
+  HELP,
+  VERSION,
+];
+
+/** Flags of `mcp-proxy stdio <url>`. */
+export const STDIO_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "transport",
+    kind: "enum",
+    group: "Remote server",
+    description: "Transport of the remote server: stream, sse, or auto (stream, then sse)",
+    valueName: "type",
+    choices: ["stream", "sse", "auto"],
+    defaultLabel: "auto",
+  },
+  {
+    name: "header",
+    kind: "list",
+    group: SECURITY,
+    description: "Send this HTTP header with every request (repeatable)",
+    valueName: "'Name: value'",
+    envSeparator: "\n",
+  },
+  {
+    name: "bearer",
+    kind: "string",
+    group: SECURITY,
+    description: "Send Authorization: Bearer <token>",
+    valueName: "token",
+  },
+  SSL_CA,
+  LOG_LEVEL,
+  DEBUG,
+  HELP,
+  VERSION,
+];
+
+/** Flags of `mcp-proxy tap [options] -- <command> [args...]`. */
+export const TAP_FLAGS: readonly FlagSpec[] = [
+  {
+    ...LOG_FILE,
+    description: "Write the log as JSON Lines to this file instead of human-readable on stderr",
+  },
+  ...CHILD_FLAGS,
+  LOG_LEVEL,
+  HELP,
+  VERSION,
+];
+
+/** `sseEndpoint` -> `sse-endpoint`. */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `sse-endpoint` -> `sseEndpoint`; camelCase input is returned as is. */
+export function camelCase(name: string): string {
+  return name.replace(/-([a-zA-Z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The env var of a flag: `sseEndpoint` -> `MCP_PROXY_SSE_ENDPOINT`. */
+export function envVarName(name: string): string {
+  return `MCP_PROXY_${kebabCase(name).replace(/-/g, "_").toUpperCase()}`;
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from "vitest";
+import { parseCommandLine, type ServeConfig } from "../src/config.js";
+import { childEnvironment } from "../src/env-vars.js";
+import { envVarName } from "../src/flags.js";
+
+const serveConfig = (argv: string[], env: Record<string, string> = {}): ServeConfig => {
+  const r = parseCommandLine(argv, env);
+  if (r.kind !== "serve") throw new Error(`expected serve, got ${r.kind}`);
+  return r.config;
+};
+
+describe("serve config", () => {
+  it("has documented defaults", () => {
+    const c = serveConfig(["node", "s.js"]);
+    expect(c).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      streamEndpoint: "/mcp",
+      sseEndpoint: "/sse",
+      stateless: false,
+      cors: { origins: "*", allowedHeaders: [] },
+      gracefulShutdownTimeout: 5000,
+      requestTimeout: 300000,
+      eventStore: true,
+      restart: "never",
+      logging: { logLevel: "info", debug: false },
+    });
+    expect(c.apiKey).toBeUndefined();
+    expect(c.child).toMatchObject({ command: "node", args: ["s.js"], shell: false });
+  });
+
+  it("reads every flag from MCP_PROXY_<NAME>, flags winning", () => {
+    const env = {
+      MCP_PROXY_PORT: "9000",
+      MCP_PROXY_API_KEY: "secret",
+      MCP_PROXY_STATELESS: "true",
+      MCP_PROXY_CORS_ORIGIN: "https://a.example,https://b.example",
+      MCP_PROXY_ENV: "A=1\nB=2",
+      MCP_PROXY_EVENT_STORE: "false",
+    };
+    const c = serveConfig(["--port", "9001", "x"], env);
+    expect(c.port).toBe(9001);
+    expect(c.apiKey).toBe("secret");
+    expect(c.stateless).toBe(true);
+    expect(c.eventStore).toBe(false);
+    expect(c.cors).toEqual({
+      origins: ["https://a.example", "https://b.example"],
+      allowedHeaders: [],
+    });
+    expect(c.child.env).toMatchObject({ A: "1", B: "2" });
+  });
+
+  it("never passes MCP_PROXY_* to the child", () => {
+    const c = serveConfig(["x"], { MCP_PROXY_API_KEY: "secret", PATH: "/bin", OTHER: "1" });
+    expect(c.child.env).toEqual({ PATH: "/bin", OTHER: "1" });
+    const bare = serveConfig(["--no-pass-environment", "--env", "K=v", "x"], {
+      MCP_PROXY_API_KEY: "s",
+      PATH: "/bin",
+      OTHER: "1",
+    });
+    expect(bare.child.env).toEqual({ PATH: "/bin", K: "v" });
+  });
+
+  it("maps --endpoint to the single enabled transport", () => {
+    expect(serveConfig(["--server", "stream", "--endpoint", "/rpc", "x"])).toMatchObject({
+      streamEndpoint: "/rpc",
+      sseEndpoint: null,
+    });
+    expect(serveConfig(["--server", "sse", "--endpoint", "/events", "x"])).toMatchObject({
+      streamEndpoint: null,
+      sseEndpoint: "/events",
+    });
+    expect(() => serveConfig(["--endpoint", "/rpc", "x"])).toThrow(
+      "needs --server stream or --server sse",
+    );
+  });
+
+  it("validates numbers, enums and paths", () => {
+    expect(() => serveConfig(["--port", "80a", "x"])).toThrow(
+      '--port expects a port number (0-65535), got "80a"',
+    );
+    expect(() => serveConfig(["--port", "70000", "x"])).toThrow("port number");
+    expect(() => serveConfig(["x"], { MCP_PROXY_PORT: "-1" })).toThrow("MCP_PROXY_PORT expects");
+    expect(() => serveConfig(["--requestTimeout", "1.5", "x"])).toThrow("whole number");
+    expect(() => serveConfig(["--server", "ws", "x"])).toThrow("one of stream, sse, both");
+    expect(() => serveConfig(["--sseEndpoint", "sse", "x"])).toThrow('must start with "/"');
+    expect(() => serveConfig(["--sslCert", "c.pem", "x"])).toThrow("--sslCert and --sslKey");
+    expect(() => serveConfig(["--env", "NOEQUALS", "x"])).toThrow("KEY=VALUE");
+  });
+
+  it("requires a command", () => {
+    expect(() => serveConfig(["--port", "1"])).toThrow("No command to run");
+    expect(() => serveConfig(["--"])).toThrow("No command to run");
+  });
+
+  it("turns CORS off with --corsOrigin off", () => {
+    expect(serveConfig(["--corsOrigin", "off", "x"]).cors).toBe(false);
+  });
+
+  it("--debug implies log level debug unless --logLevel says otherwise", () => {
+    expect(serveConfig(["--debug", "x"]).logging).toEqual({ logLevel: "debug", debug: true });
+    expect(serveConfig(["--debug", "--log-level", "warn", "x"]).logging.logLevel).toBe("warn");
+  });
+});
+
+describe("other invocations", () => {
+  it("help and version win over everything else", () => {
+    expect(parseCommandLine(["--help"], {})).toEqual({ kind: "help", mode: "serve" });
+    expect(parseCommandLine(["stdio", "-h"], {})).toEqual({ kind: "help", mode: "stdio" });
+    expect(parseCommandLine(["--version"], {})).toEqual({ kind: "version" });
+  });
+
+  it("parses stdio mode", () => {
+    const r = parseCommandLine(
+      [
+        "stdio",
+        "--transport",
+        "sse",
+        "--header",
+        "X-A: 1",
+        "--header",
+        "X-B:  two ",
+        "https://h/sse",
+      ],
+      { MCP_PROXY_BEARER: "tok" },
+    );
+    expect(r).toEqual({
+      kind: "stdio",
+      config: {
+        url: "https://h/sse",
+        transport: "sse",
+        headers: { "X-A": "1", "X-B": "two" },
+        bearer: "tok",
+        logging: { logLevel: "info", debug: false },
+      },
+    });
+    expect(() => parseCommandLine(["stdio"], {})).toThrow("No URL");
+    expect(() => parseCommandLine(["stdio", "ftp://x"], {})).toThrow("http:// or https://");
+    expect(() => parseCommandLine(["stdio", "--header", "nocolon", "http://x"], {})).toThrow(
+      "'Name: value'",
+    );
+  });
+
+  it("parses tap mode", () => {
+    const r = parseCommandLine(["tap", "--log-file", "t.jsonl", "--", "node", "s.js", "--x"], {});
+    expect(r).toMatchObject({
+      kind: "tap",
+      config: { logFile: "t.jsonl", child: { command: "node", args: ["s.js", "--x"] } },
+    });
+  });
+});
+
+describe("helpers", () => {
+  it("names env vars", () => {
+    expect(envVarName("apiKey")).toBe("MCP_PROXY_API_KEY");
+    expect(envVarName("eventStoreMaxEvents")).toBe("MCP_PROXY_EVENT_STORE_MAX_EVENTS");
+  });
+
+  it("lets explicit --env override the inherited environment", () => {
+    expect(
+      childEnvironment({ A: "1", B: "2" }, { passEnvironment: true, extra: { A: "3" } }),
+    ).toEqual({
+      A: "3",
+      B: "2",
+    });
+  });
+});
