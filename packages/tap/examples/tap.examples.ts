@@ -1,9 +1,16 @@
 // README snippets, type-checked with the package so the docs cannot rot.
-// Run with: npx tsx examples/tap.examples.ts (prints one line per message on stderr).
+// In your own project import from "@mcp-proxy/tap". Run with
+// `npx tsx examples/tap.examples.ts` (prints one line per event on stderr).
 import { createWriteStream } from "node:fs";
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { createHumanFormatter, createJsonLinesFormatter, tapTransport } from "../src/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  createHumanFormatter,
+  createJsonLinesFormatter,
+  DEFAULT_REDACT_KEYS,
+  tapTransport,
+} from "../src/index.js";
 
 //#region human
 export async function watchAServer(): Promise<void> {
@@ -23,10 +30,10 @@ export async function watchAServer(): Promise<void> {
 //#endregion human
 
 //#region jsonl
-export function logToFile(transport: ChildProcessTransport, path: string) {
+export function logToFile(transport: Transport, path: string): Transport {
   const out = createWriteStream(path, { flags: "a" });
   const format = createJsonLinesFormatter({
-    redactKeys: ["authorization", "apiKey", "sessionSecret"],
+    redactKeys: [...DEFAULT_REDACT_KEYS, "sessionSecret"],
   });
   return tapTransport(transport, (event) => out.write(`${format(event)}\n`));
 }

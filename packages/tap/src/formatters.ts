@@ -77,7 +77,7 @@ export function createJsonLinesFormatter(
   const label = options.label;
 
   return (event) => {
-    const record: Record<string, unknown> = { time: event.time, type: event.type };
+    const record: Record<string, unknown> = { time: round(event.time), type: event.type };
     if (label !== undefined) record.label = label;
     if (event.type === "send" || event.type === "message") {
       const answer = tracker.observe(event);
