@@ -120,7 +120,8 @@ function describeMessage(
       return `${id}${latency} ${text}${show(error.data)}`;
     }
     default:
-      return `invalid${show(message)}`;
+      // A JSON-RPC batch (allowed by 2025-03-26 only) or something malformed: show it as it is.
+      return `${Array.isArray(message) ? "batch" : "invalid"}${show(message)}`;
   }
 }
 

@@ -133,6 +133,8 @@ describe("createHumanFormatter", () => {
       /✖ error Error \[EPIPE\]: pipe\\nbroke$/,
     );
     expect(format({ type: "close", time: t0 })).toMatch(/■ close$/);
+    const odd = { jsonrpc: "1.0", foo: 1 } as unknown as JSONRPCMessage;
+    expect(format(at(t0, "message", odd))).toMatch(/← invalid \{"jsonrpc":"1\.0","foo":1\}$/);
   });
 
   it("cuts long previews and redacts custom keys only", () => {
