@@ -32,3 +32,20 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** The conformance fixture server: what the official conformance suite's server scenarios check. */
+export const CONFORMANCE_SERVER = fixturePath("conformance-server.mjs");
+
+export {
+  type ConformanceCheck,
+  type ConformanceFailure,
+  type ConformanceResult,
+  type ConformanceRevision,
+  conformanceCliPath,
+  conformanceRequirements,
+  DEFAULT_CONFORMANCE_SCENARIO_TIMEOUT_MS,
+  DEFAULT_CONFORMANCE_TIMEOUT_MS,
+  node22Path,
+  type RunConformanceOptions,
+  runConformance,
+} from "./conformance.js";
