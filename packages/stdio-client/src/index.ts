@@ -1,1 +1,17 @@
-export const placeholder = true;
+export type { RemoteTransportKind } from "./auto-transport.js";
+export { AutoClientTransport } from "./auto-transport.js";
+export type { HttpClientOptions } from "./options.js";
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RECONNECT_INITIAL_DELAY_MS,
+  DEFAULT_RECONNECT_MAX_ATTEMPTS,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "./options.js";
+export { SseClientTransport } from "./sse-client.js";
+export type { SseEvent } from "./sse-parser.js";
+export { SseParser } from "./sse-parser.js";
+export type { StartStdioServerOptions, StdioServerHandle } from "./start-stdio-server.js";
+export { DEFAULT_TRANSPORT, startStdioServer } from "./start-stdio-server.js";
+export { StreamableHttpClientTransport } from "./streamable-http-client.js";

@@ -1,0 +1,39 @@
+// Small JSON-RPC helpers for the client transports: decode bodies, build the
+// error response a local request gets when the HTTP leg fails.
+import { jsonRpcError, toWireError } from "@mcp-proxy/core";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+
+/** Parses a JSON body holding one message or a batch; throws on invalid JSON. */
+export function decodeMessages(text: string): JSONRPCMessage[] {
+  const value: unknown = JSON.parse(text);
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((m): m is JSONRPCMessage => typeof m === "object" && m !== null);
+}
+
+/** The JSON-RPC error response that tells the local client why its request failed. */
+export function errorResponse(id: RequestId, error: unknown): JSONRPCMessage {
+  const wire = toWireError(error);
+  const message = error instanceof Error ? error.message : wire.message;
+  return jsonRpcError(id, wire.jsonRpcCode, message) as JSONRPCMessage;
+}
+
+/** True when a parsed body is a JSON-RPC error response (a "modern" server's refusal). */
+export function isJsonRpcErrorBody(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    const first = Array.isArray(value) ? value[0] : value;
+    return (
+      typeof first === "object" &&
+      first !== null &&
+      (first as { jsonrpc?: unknown }).jsonrpc === "2.0" &&
+      typeof (first as { error?: unknown }).error === "object"
+    );
+  } catch {
+    return false;
+  }
+}
+
+export function methodOf(message: JSONRPCMessage): string | undefined {
+  const method = (message as { method?: unknown }).method;
+  return typeof method === "string" ? method : undefined;
+}

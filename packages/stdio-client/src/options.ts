@@ -1,0 +1,44 @@
+// Options shared by the HTTP client transports and startStdioServer, with
+// their defaults in one place.
+import type { Logger } from "@mcp-proxy/core";
+
+/** How long to wait for a TCP/TLS connection, ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long to wait for response headers (and between body chunks of JSON bodies), ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+/** First delay before reconnecting a dropped event stream, ms (a server `retry:` field overrides it). */
+export const DEFAULT_RECONNECT_INITIAL_DELAY_MS = 250;
+/** Largest delay between reconnection attempts, ms. */
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
+/** Consecutive failed reconnection attempts before a stream is given up. */
+export const DEFAULT_RECONNECT_MAX_ATTEMPTS = 8;
+/** How long close() waits for the session DELETE, ms. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+
+/** Options of the HTTP client transports (and of startStdioServer). */
+export interface HttpClientOptions {
+  /** Static headers sent with every request. */
+  headers?: Record<string, string>;
+  /** A bearer token: sends `Authorization: Bearer <token>`. */
+  bearer?: string;
+  /**
+   * Called before every request; its headers are added last (they win). Use it
+   * for tokens that expire and must be refreshed.
+   */
+  getHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
+  /** Path of a PEM file with the CA certificate(s) to trust for HTTPS (replaces the default roots). */
+  sslCa?: string;
+  /** Path of a PEM file with the client certificate for mutual TLS. */
+  sslCert?: string;
+  /** Path of a PEM file with the private key of `sslCert`. */
+  sslKey?: string;
+  /** TCP/TLS connect timeout, ms. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  connectTimeout?: number;
+  /**
+   * Time to wait for response headers, and the idle limit while reading a JSON
+   * body, ms. Event streams have no idle limit. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}.
+   */
+  requestTimeout?: number;
+  /** Where diagnostics go. Default: silent for the transports, stderr for startStdioServer. */
+  logger?: Logger;
+}

@@ -1,0 +1,73 @@
+// startStdioServer: this process speaks MCP on its stdin/stdout and forwards
+// every message, unchanged, to a remote Streamable HTTP or SSE server.
+import { bridge, createStderrLogger, type Logger } from "@mcp-proxy/core";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { AutoClientTransport, type RemoteTransportKind } from "./auto-transport.js";
+import type { HttpClientOptions } from "./options.js";
+import { StdioStreamTransport } from "./stdio-transport.js";
+import { StreamableHttpClientTransport } from "./streamable-http-client.js";
+
+/** The transport used when none is given. */
+export const DEFAULT_TRANSPORT: RemoteTransportKind = "auto";
+
+/** Options of {@link startStdioServer}. */
+export interface StartStdioServerOptions extends HttpClientOptions {
+  /** The remote MCP endpoint, e.g. `https://example.com/mcp` (or `/sse` for an SSE server). */
+  url: string | URL;
+  /**
+   * `stream`: Streamable HTTP; `sse`: the 2024-11-05 HTTP+SSE transport;
+   * `auto`: Streamable HTTP, falling back to SSE when the server refuses it.
+   * Default {@link DEFAULT_TRANSPORT}.
+   */
+  transport?: RemoteTransportKind;
+  /** Where MCP messages come from. Default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream;
+  /** Where MCP messages go; nothing else is ever written here. Default `process.stdout`. */
+  stdout?: NodeJS.WritableStream;
+  /** Diagnostics (never stdout). Default: a stderr logger at level "info". */
+  logger?: Logger;
+}
+
+export interface StdioServerHandle {
+  /** Ends the remote session (DELETE) and stops reading stdin; idempotent. */
+  close(): Promise<void>;
+  /** Resolves once everything is closed, e.g. after stdin ended. */
+  closed: Promise<void>;
+}
+
+/** Builds the remote-side transport for `options.transport`. */
+export function createRemoteTransport(options: StartStdioServerOptions, logger: Logger): Transport {
+  const kind = options.transport ?? DEFAULT_TRANSPORT;
+  const httpOptions: HttpClientOptions = { ...options, logger };
+  if (kind === "stream") return new StreamableHttpClientTransport(options.url, httpOptions);
+  if (kind === "sse" || kind === "auto")
+    return new AutoClientTransport(options.url, kind, httpOptions);
+  throw new TypeError(`Unknown transport "${String(kind)}" (expected stream, sse or auto)`);
+}
+
+/**
+ * Serves MCP on stdin/stdout and forwards it to a remote server. Resolves once
+ * the local side is listening; the remote connection is made with the first
+ * message, so connection and auth failures answer that message as JSON-RPC
+ * errors. When stdin ends, the remote session is ended and `closed` resolves.
+ */
+export async function startStdioServer(
+  options: StartStdioServerOptions,
+): Promise<StdioServerHandle> {
+  const logger = options.logger ?? createStderrLogger("info");
+  const remote = createRemoteTransport(options, logger);
+  const local = new StdioStreamTransport(
+    options.stdin ?? process.stdin,
+    options.stdout ?? process.stdout,
+    logger,
+  );
+  const handle = await bridge(local, remote, {
+    onError: (error, side) =>
+      logger.debug(`${side === "a" ? "stdio" : "remote"} side: ${error.message}`),
+    onClose: (info) => logger.debug("stdio proxy closed", { side: info.side }),
+  });
+  return {
+    close: () => handle.close(),
+    closed: handle.closed.then(() => undefined),
+  };
+}
