@@ -1,1 +1,35 @@
-export const placeholder = true;
+export type { CorsOptions } from "./cors.js";
+export {
+  DEFAULT_CORS_ALLOWED_HEADERS,
+  DEFAULT_CORS_EXPOSED_HEADERS,
+  DEFAULT_CORS_MAX_AGE_S,
+  DEFAULT_CORS_METHODS,
+} from "./cors.js";
+export type { EventId, EventStore, InMemoryEventStoreOptions, StreamId } from "./event-store.js";
+export {
+  DEFAULT_MAX_EVENTS_PER_STREAM,
+  DEFAULT_MAX_EVENTS_TOTAL,
+  InMemoryEventStore,
+} from "./event-store.js";
+export type {
+  AuthenticateResult,
+  HealthStatus,
+  HTTPServerHandle,
+  SessionInfo,
+  StartHTTPServerOptions,
+  UpstreamContext,
+} from "./options.js";
+export {
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HOST,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MESSAGES_ENDPOINT,
+  DEFAULT_PORT,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  DEFAULT_SSE_ENDPOINT,
+  DEFAULT_STREAM_ENDPOINT,
+} from "./options.js";
+export { startHTTPServer } from "./server.js";

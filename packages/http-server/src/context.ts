@@ -1,0 +1,22 @@
+// The resolved state every handler shares: options with their defaults
+// applied, the session registry and the settings sessions are built with.
+import type { Logger } from "@mcp-proxy/core";
+import type { EventStore } from "./event-store.js";
+import type { LegacySession } from "./legacy-sse.js";
+import type { StartHTTPServerOptions } from "./options.js";
+import type { SessionRegistry } from "./session-registry.js";
+import type { StatelessUpstream } from "./stateless.js";
+import type { StreamableSession } from "./streamable-session.js";
+
+export interface ServerContext {
+  options: StartHTTPServerOptions;
+  logger: Logger;
+  eventStore: EventStore | undefined;
+  heartbeatMs: number;
+  maxBodySize: number;
+  messagesEndpoint: string;
+  sessions: SessionRegistry<StreamableSession | LegacySession>;
+  stateless: StatelessUpstream | undefined;
+  /** True once close() began: no new sessions. */
+  closing: boolean;
+}

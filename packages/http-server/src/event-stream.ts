@@ -1,0 +1,106 @@
+// One logical SSE stream of a session (a POST's response stream or the
+// standalone GET stream). It outlives the HTTP response: events are stored
+// first, then written to whichever response is attached, so a client that
+// reconnects with Last-Event-ID gets each missed event exactly once.
+import type { Logger } from "@mcp-proxy/core";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { EventStore } from "./event-store.js";
+import type { SseWriter } from "./sse-writer.js";
+
+/** Messages kept for a stream with no response attached and no event store. */
+export const MAX_UNATTACHED_BUFFER = 1000;
+
+export class EventStream {
+  readonly id: string;
+  readonly #store: EventStore | undefined;
+  readonly #logger: Logger;
+  #writer: SseWriter | undefined;
+  /** Serialises store-then-write so a replay never overlaps a live write. */
+  #chain: Promise<void> = Promise.resolve();
+  #buffer: JSONRPCMessage[] = [];
+  #done = false;
+
+  constructor(id: string, store: EventStore | undefined, logger: Logger) {
+    this.id = id;
+    this.#store = store;
+    this.#logger = logger;
+  }
+
+  get attached(): boolean {
+    return this.#writer !== undefined && !this.#writer.closed;
+  }
+
+  /** Attaches a fresh response (no replay). */
+  attach(writer: SseWriter): void {
+    this.#enqueue(async () => {
+      this.#setWriter(writer);
+      const buffered = this.#buffer;
+      this.#buffer = [];
+      for (const message of buffered) writer.writeMessage(message);
+    });
+  }
+
+  /** Replays events after `lastEventId` into `writer`, then attaches it for live events. */
+  resume(writer: SseWriter, lastEventId: string): Promise<void> {
+    const store = this.#store;
+    return this.#enqueue(async () => {
+      if (store) {
+        await store.replayEventsAfter(lastEventId, {
+          send: async (eventId, message) => writer.writeMessage(message, eventId),
+        });
+      }
+      if (this.#done) writer.end();
+      else this.#setWriter(writer);
+    });
+  }
+
+  /** Stores and writes one message; `final` ends the stream after it. */
+  send(message: JSONRPCMessage, final = false): Promise<void> {
+    if (final) this.#done = true;
+    return this.#enqueue(async () => {
+      const eventId = this.#store ? await this.#store.storeEvent(this.id, message) : undefined;
+      const writer = this.#writer;
+      if (writer && !writer.closed) writer.writeMessage(message, eventId);
+      else if (!this.#store && this.#buffer.length < MAX_UNATTACHED_BUFFER)
+        this.#buffer.push(message);
+      if (final) writer?.end();
+    });
+  }
+
+  /** Ends the attached response; the stream's events stay replayable until `discard`. */
+  end(): Promise<void> {
+    this.#done = true;
+    return this.#enqueue(async () => {
+      this.#writer?.end();
+      this.#writer = undefined;
+    });
+  }
+
+  /** Frees the stored events (the session is gone). */
+  async discard(): Promise<void> {
+    await this.end();
+    try {
+      await this.#store?.removeStream?.(this.id);
+    } catch (error) {
+      this.#logger.debug("event store removeStream failed", { error });
+    }
+  }
+
+  #setWriter(writer: SseWriter): void {
+    const previous = this.#writer;
+    this.#writer = writer;
+    // Only one response per stream: a reconnect supersedes the old one.
+    if (previous && previous !== writer) previous.end();
+    writer.onClose(() => {
+      if (this.#writer === writer) this.#writer = undefined;
+    });
+  }
+
+  #enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.#chain.then(step).catch((error: unknown) => {
+      this.#logger.warn("SSE stream step failed", { stream: this.id, error });
+    });
+    this.#chain = next;
+    return next;
+  }
+}

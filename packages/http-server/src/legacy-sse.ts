@@ -1,0 +1,164 @@
+// The 2024-11-05 HTTP+SSE transport: GET on the SSE endpoint opens the stream
+// (which is the session) and names the messages URL in an `endpoint` event;
+// messages POSTed there are forwarded and answered on the stream.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ErrorCodes, type Logger, McpProxyError } from "@mcp-proxy/core";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { assertJsonContentType, parseJsonRpc, readBody } from "./body.js";
+import type { ServerContext } from "./context.js";
+import type { UpstreamSendOptions } from "./in-process.js";
+import { queryParam } from "./request-info.js";
+import { MethodNotAllowedError } from "./responses.js";
+import { SseWriter } from "./sse-writer.js";
+import { createUpstreamFor } from "./upstream.js";
+
+export class LegacySession {
+  readonly id: string;
+  readonly upstream: Transport;
+  readonly server: Server | undefined;
+  lastActivity = Date.now();
+  readonly #writer: SseWriter;
+  readonly #logger: Logger;
+  #closing: Promise<void> | undefined;
+  #onEnded: Array<() => void> = [];
+
+  constructor(
+    id: string,
+    upstream: Transport,
+    server: Server | undefined,
+    writer: SseWriter,
+    logger: Logger,
+  ) {
+    this.id = id;
+    this.upstream = upstream;
+    this.server = server;
+    this.#writer = writer;
+    this.#logger = logger;
+  }
+
+  /** The open stream keeps the session alive; it ends with the stream. */
+  get busy(): boolean {
+    return !this.#writer.closed;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  onEnded(callback: () => void): void {
+    this.#onEnded.push(callback);
+  }
+
+  async start(endpoint: string): Promise<void> {
+    this.upstream.onmessage = (message) => {
+      this.lastActivity = Date.now();
+      this.#writer.writeMessage(message);
+    };
+    this.upstream.onclose = () => void this.close();
+    this.upstream.onerror = (error) =>
+      this.#logger.debug("upstream error", { session: this.id, error });
+    this.#writer.onClose(() => void this.close());
+    await this.upstream.start();
+    this.#writer.writeEvent("endpoint", endpoint);
+  }
+
+  forward(
+    body: ReturnType<typeof parseJsonRpc>,
+    req: IncomingMessage,
+    authInfo: AuthInfo | undefined,
+  ): void {
+    this.lastActivity = Date.now();
+    const options: UpstreamSendOptions = { authInfo, requestInfo: { headers: req.headers } };
+    for (const message of body.messages) {
+      this.upstream.send(message, options).catch((error: unknown) => {
+        this.#logger.warn("send to upstream failed", { session: this.id, error });
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = (async () => {
+      for (const callback of this.#onEnded) {
+        try {
+          callback();
+        } catch {
+          // keep going
+        }
+      }
+      this.#writer.end();
+      try {
+        await this.upstream.close();
+      } catch (error) {
+        this.#logger.debug("upstream close failed", { session: this.id, error });
+      }
+    })();
+    return this.#closing;
+  }
+}
+
+export async function handleSseStream(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== "GET") throw new MethodNotAllowedError("GET");
+  if (ctx.closing)
+    throw new McpProxyError(ErrorCodes.TOO_MANY_SESSIONS, "Service Unavailable: shutting down");
+  const release = ctx.sessions.reserve();
+  try {
+    const id = randomUUID();
+    const upstream = await createUpstreamFor(ctx.options, req, id);
+    const writer = new SseWriter(res, {}, ctx.heartbeatMs);
+    const session = new LegacySession(id, upstream.transport, upstream.server, writer, ctx.logger);
+    const info = {
+      sessionId: id,
+      transport: "sse" as const,
+      server: upstream.server,
+      upstream: upstream.transport,
+    };
+    session.onEnded(() => {
+      ctx.sessions.remove(id);
+      void Promise.resolve()
+        .then(() => ctx.options.onClose?.(info))
+        .catch((error: unknown) => ctx.logger.warn("onClose failed", { error }));
+    });
+    ctx.sessions.add(session);
+    try {
+      await session.start(`${ctx.messagesEndpoint}?sessionId=${encodeURIComponent(id)}`);
+    } catch (error) {
+      ctx.logger.warn("upstream failed to start", { session: id, error });
+      await session.close();
+      return;
+    }
+    await ctx.options.onConnect?.(info);
+  } finally {
+    release();
+  }
+}
+
+export async function handleSseMessage(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  authInfo: AuthInfo | undefined,
+): Promise<void> {
+  if (req.method !== "POST") throw new MethodNotAllowedError("POST");
+  const id = queryParam(req, "sessionId");
+  if (!id)
+    throw new McpProxyError(
+      ErrorCodes.SESSION_REQUIRED,
+      "Bad Request: sessionId query parameter is required",
+    );
+  const session = ctx.sessions.get(id);
+  if (!(session instanceof LegacySession) || session.closed) {
+    throw new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
+  }
+  assertJsonContentType(req);
+  const body = parseJsonRpc(await readBody(req, ctx.maxBodySize));
+  session.forward(body, req, authInfo);
+  res.writeHead(202, { "Content-Type": "text/plain" }).end("Accepted");
+}

@@ -1,0 +1,140 @@
+// The options of startHTTPServer, their defaults in one place, and the handle
+// it resolves to. Everything else in the package reads the resolved form.
+
+import type http from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type https from "node:https";
+import type { Logger } from "@mcp-proxy/core";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { CorsOptions } from "./cors.js";
+import type { EventStore } from "./event-store.js";
+
+/** Loopback IPv4: the spec asks local servers to bind to localhost only. */
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_STREAM_ENDPOINT = "/mcp";
+export const DEFAULT_SSE_ENDPOINT = "/sse";
+export const DEFAULT_MESSAGES_ENDPOINT = "/messages";
+/** 10 MiB. */
+export const DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
+/** Idle sessions end after 30 minutes without a request or an open stream. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
+export const DEFAULT_MAX_SESSIONS = 1000;
+/** TCP keep-alive; unrelated to session lifetime. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5000;
+/** SSE comment interval on long-lived streams, below common proxy idle cut-offs (60 s). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
+/** How long close() waits for in-flight requests before failing them. */
+export const DEFAULT_CLOSE_GRACE_MS = 3000;
+
+/** What `authenticate` may return. Falsy or `{ authenticated: false }` means 401. */
+export type AuthenticateResult =
+  | boolean
+  | null
+  | undefined
+  | { authenticated: false; error?: string }
+  | { authenticated: true; authInfo?: AuthInfo }
+  | AuthInfo;
+
+/** Context passed to `createUpstream`. */
+export interface UpstreamContext {
+  /** The request that caused the upstream to be created (the initialize POST or the SSE GET). */
+  request: IncomingMessage;
+  /** The session id, absent for the shared upstream of stateless mode. */
+  sessionId?: string;
+}
+
+/** A session as seen by `onConnect` / `onClose`. */
+export interface SessionInfo {
+  /** Absent for the shared upstream of stateless mode. */
+  sessionId?: string;
+  transport: "streamable-http" | "sse" | "stateless";
+  /** The SDK server, when `createServer` made it. */
+  server?: Server;
+  upstream: Transport;
+}
+
+export interface HealthStatus {
+  ok: boolean;
+  detail?: unknown;
+}
+
+export interface StartHTTPServerOptions {
+  /** Returns an SDK Server for each session; it is connected to an in-process transport. */
+  createServer?: (request: IncomingMessage) => Server | Promise<Server>;
+  /**
+   * Returns an SDK Transport (not started) for each session; raw JSON-RPC messages
+   * are bridged to it without re-dispatch. Exactly one of createServer/createUpstream.
+   */
+  createUpstream?: (context: UpstreamContext) => Transport | Promise<Transport>;
+  /** Port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface to bind. Default "127.0.0.1" (loopback only); use "0.0.0.0" or "::" to serve remote clients. */
+  host?: string;
+  /** Streamable HTTP path. Default "/mcp"; null disables. */
+  streamEndpoint?: string | null;
+  /** Legacy HTTP+SSE stream path. Default "/sse"; null disables (and with it the messages path). */
+  sseEndpoint?: string | null;
+  /** Legacy HTTP+SSE messages path. Default "/messages". */
+  messagesEndpoint?: string;
+  /** Serve Streamable HTTP without sessions, on one shared upstream. Default false. */
+  stateless?: boolean;
+  /** Resumability store for SSE events. Default: a bounded InMemoryEventStore; false disables. */
+  eventStore?: EventStore | false;
+  /** Required key, sent as `X-API-Key` (or `Authorization: Bearer <key>`); compared in constant time. */
+  apiKey?: string;
+  /** Custom auth on every request except /ping, /health and OPTIONS; what it returns reaches handlers as `authInfo`. */
+  authenticate?: (request: IncomingMessage) => AuthenticateResult | Promise<AuthenticateResult>;
+  /** CORS: true/undefined for permissive defaults, false to disable, or options. */
+  cors?: boolean | CorsOptions;
+  /**
+   * Origins allowed to call the server (403 otherwise). Default: same-origin requests, and
+   * localhost origins when bound to loopback. "*" allows every origin (not recommended).
+   */
+  allowedOrigins?: readonly string[] | "*" | ((origin: string) => boolean);
+  /**
+   * Extra Host names accepted when bound to loopback (localhost, 127.0.0.1 and [::1] always pass).
+   * "*" turns the DNS-rebinding Host check off.
+   */
+  allowedHosts?: readonly string[] | "*";
+  /** Called when a session (or the stateless shared upstream) is up. */
+  onConnect?: (session: SessionInfo) => void | Promise<void>;
+  /** Called when a session ends. */
+  onClose?: (session: SessionInfo) => void | Promise<void>;
+  /** Handles requests for unknown paths (default: 404 with a JSON-RPC error). */
+  onUnhandledRequest?: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+  /** Readiness hook served at /health (503 when not ok); /ping stays plain liveness. */
+  health?: () => HealthStatus | Promise<HealthStatus>;
+  /** CA certificate(s) for TLS: a file path, or PEM text (detected by "-----BEGIN"). */
+  sslCa?: string;
+  /** TLS certificate: a file path, or PEM text. With sslKey, the server speaks HTTPS. */
+  sslCert?: string;
+  /** TLS private key: a file path, or PEM text. */
+  sslKey?: string;
+  /** Largest accepted request body in bytes (413 beyond). Default 10 MiB. */
+  maxBodySize?: number;
+  /** Idle time in ms after which a session ends. Default 30 min; 0 disables. */
+  sessionTimeout?: number;
+  /** Most concurrent sessions (503 beyond). Default 1000. */
+  maxSessions?: number;
+  /** HTTP keep-alive timeout in ms (TCP only; sessions do not depend on it). Default 5000. */
+  keepAliveTimeout?: number;
+  /** Interval in ms of SSE keep-alive comments. Default 15000; 0 disables. */
+  heartbeatInterval?: number;
+  /** How long close() lets in-flight requests finish, in ms. Default 3000. */
+  closeGracePeriod?: number;
+  /** Where diagnostics go. Default: silent. */
+  logger?: Logger;
+}
+
+export interface HTTPServerHandle {
+  /** Stops accepting, ends streams, closes sessions and upstreams; idempotent. */
+  close(): Promise<void>;
+  /** Base URL, e.g. http://127.0.0.1:8080 (no path). */
+  url: string;
+  port: number;
+  host: string;
+  server: http.Server | https.Server;
+}

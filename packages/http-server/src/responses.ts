@@ -1,0 +1,58 @@
+// Errors to responses, in one place: every rejection is an HTTP status plus a
+// JSON-RPC error body carrying the request id when it is known.
+import type { ServerResponse } from "node:http";
+import { jsonRpcError, toWireError } from "@mcp-proxy/core";
+import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { UnauthorizedError } from "./auth.js";
+import { BodyError } from "./body.js";
+
+/** Carries the Allow header of a 405. */
+export class MethodNotAllowedError extends Error {
+  readonly allow: string;
+  constructor(allow: string, message = "Method Not Allowed") {
+    super(message);
+    this.allow = allow;
+  }
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    "Content-Type": "application/json",
+    "Content-Length": String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+/** Answers with the status and JSON-RPC error of `error`; tears the response down when headers are out. */
+export function sendError(res: ServerResponse, error: unknown, id?: RequestId | null): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  if (res.destroyed) return;
+  const headers: Record<string, string> = {};
+  let status: number;
+  let code: number;
+  let message: string;
+  if (error instanceof MethodNotAllowedError) {
+    status = 405;
+    code = -32000;
+    message = error.message;
+    headers.Allow = error.allow;
+  } else {
+    ({ status, jsonRpcCode: code, message } = toWireError(error));
+  }
+  if (error instanceof UnauthorizedError && error.bearer)
+    headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
+  if (status === 413) headers.Connection = "close";
+  const knownId = id ?? (error instanceof BodyError ? error.id : null);
+  sendJson(res, status, jsonRpcError(knownId, code, message), headers);
+}

@@ -1,0 +1,203 @@
+// startHTTPServer: the node:http(s) server and the request pipeline.
+// route -> security (Host/Origin, CORS, auth) -> endpoint handler (which reads
+// and parses the body once, classifies it and hands it to its era handler).
+// The listener never throws: every path ends in a response or a teardown.
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { ErrorCodes, McpProxyError, messageId, silentLogger } from "@mcp-proxy/core";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { createAuthenticator } from "./auth.js";
+import { parseJsonRpc, readBody } from "./body.js";
+import type { ServerContext } from "./context.js";
+import { answerPreflight, applyCors, resolveCors } from "./cors.js";
+import { InMemoryEventStore } from "./event-store.js";
+import { handleSseMessage, handleSseStream } from "./legacy-sse.js";
+import {
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HOST,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MESSAGES_ENDPOINT,
+  DEFAULT_PORT,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  DEFAULT_SSE_ENDPOINT,
+  DEFAULT_STREAM_ENDPOINT,
+  type HTTPServerHandle,
+  type StartHTTPServerOptions,
+} from "./options.js";
+import { createOriginHostPolicy } from "./origin-host.js";
+import { pathOf } from "./request-info.js";
+import { sendError, sendJson } from "./responses.js";
+import { SessionRegistry } from "./session-registry.js";
+import { StatelessUpstream } from "./stateless.js";
+import { handleStreamable } from "./streamable-handler.js";
+import { loadPem } from "./tls.js";
+
+export async function startHTTPServer(options: StartHTTPServerOptions): Promise<HTTPServerHandle> {
+  if (!options.createServer === !options.createUpstream) {
+    throw new TypeError("startHTTPServer: pass exactly one of createServer or createUpstream");
+  }
+  const logger = options.logger ?? silentLogger;
+  const host = options.host ?? DEFAULT_HOST;
+  const streamEndpoint =
+    options.streamEndpoint === undefined ? DEFAULT_STREAM_ENDPOINT : options.streamEndpoint;
+  const sseEndpoint =
+    options.sseEndpoint === undefined ? DEFAULT_SSE_ENDPOINT : options.sseEndpoint;
+  const messagesEndpoint = options.messagesEndpoint ?? DEFAULT_MESSAGES_ENDPOINT;
+  const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const ctx: ServerContext = {
+    options,
+    logger,
+    eventStore:
+      options.eventStore === false ? undefined : (options.eventStore ?? new InMemoryEventStore()),
+    heartbeatMs,
+    maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    messagesEndpoint,
+    sessions: new SessionRegistry(
+      options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS,
+      logger,
+    ),
+    stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
+    closing: false,
+  };
+  const cors = resolveCors(options.cors);
+  const originHost = createOriginHostPolicy(options, host);
+  const authenticator = createAuthenticator(options);
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = pathOf(req);
+    originHost.check(req);
+    applyCors(cors, req, res);
+    if (req.method === "OPTIONS") {
+      answerPreflight(cors, req, res);
+      return;
+    }
+    if (path === "/ping") {
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("pong");
+      return;
+    }
+    if (path === "/health" && options.health) {
+      const status = await options.health();
+      sendJson(res, status.ok ? 200 : 503, status);
+      return;
+    }
+    const handler =
+      streamEndpoint !== null && path === streamEndpoint
+        ? handleStreamable
+        : sseEndpoint !== null && path === sseEndpoint
+          ? (c: ServerContext, q: IncomingMessage, s: ServerResponse) => handleSseStream(c, q, s)
+          : sseEndpoint !== null && path === messagesEndpoint
+            ? handleSseMessage
+            : undefined;
+    if (!handler) {
+      if (options.onUnhandledRequest) {
+        await options.onUnhandledRequest(req, res);
+        return;
+      }
+      throw new McpProxyError(
+        ErrorCodes.NOT_FOUND,
+        `Not Found: ${req.method ?? "?"} ${path.slice(0, 200)}`,
+      );
+    }
+    const authInfo = await authenticate(req);
+    await handler(ctx, req, res, authInfo);
+  };
+
+  /** Auth before any session or upstream is touched; a failed POST still reports its request id. */
+  const authenticate = async (req: IncomingMessage): Promise<AuthInfo | undefined> => {
+    if (!authenticator) return undefined;
+    try {
+      return await authenticator(req);
+    } catch (error) {
+      if (req.method === "POST") {
+        let id = null;
+        try {
+          id = messageId(parseJsonRpc(await readBody(req, ctx.maxBodySize)).messages[0]) ?? null;
+        } catch {
+          // The id stays unknown.
+        }
+        throw Object.assign(error as object, { requestId: id });
+      }
+      throw error;
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    req.on("error", () => undefined);
+    res.on("error", () => undefined);
+    route(req, res).catch((error: unknown) => {
+      if (!(error instanceof McpProxyError)) logger.error("request failed", { error });
+      else logger.debug("request rejected", { code: error.code, message: error.message });
+      try {
+        sendError(res, error, (error as { requestId?: null | string | number }).requestId);
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+
+  const ca = loadPem(options.sslCa);
+  const cert = loadPem(options.sslCert);
+  const key = loadPem(options.sslKey);
+  const tls = cert !== undefined && key !== undefined;
+  const server = tls
+    ? https.createServer({ cert, key, ca }, listener)
+    : http.createServer(listener);
+  server.keepAliveTimeout = options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  // Long-lived SSE responses must not be cut by the per-request timeout.
+  server.requestTimeout = 0;
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (error) => logger.error("server error", { error }));
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  logger.info("listening", { host, port });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    if (closing) return closing;
+    ctx.closing = true;
+    closing = (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Let in-flight requests finish for a while, then end everything.
+      const pending = () =>
+        ctx.sessions.values().some((s) => "pendingCount" in s && s.pendingCount > 0);
+      if (pending() || (ctx.stateless?.pendingCount ?? 0) > 0) {
+        const grace = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
+        const deadline = Date.now() + grace;
+        while ((pending() || (ctx.stateless?.pendingCount ?? 0) > 0) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      await ctx.sessions.closeAll();
+      await ctx.stateless?.close();
+      server.closeAllConnections();
+      await stopped;
+    })();
+    return closing;
+  };
+
+  return { close, url: `${tls ? "https" : "http"}://${urlHost}:${port}`, port, host, server };
+}

@@ -1,0 +1,88 @@
+// Owns the live sessions: lookup by id, the cap (503 beyond it), and idle
+// expiry. A session is an application object with its own timeout; TCP
+// keep-alive never ends one.
+import { ErrorCodes, type Logger, McpProxyError } from "@mcp-proxy/core";
+
+export interface RegisteredSession {
+  readonly id: string;
+  lastActivity: number;
+  readonly busy: boolean;
+  close(): Promise<void>;
+}
+
+export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
+  readonly #sessions = new Map<string, S>();
+  readonly #max: number;
+  readonly #timeoutMs: number;
+  readonly #logger: Logger;
+  #reserved = 0;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(max: number, timeoutMs: number, logger: Logger) {
+    this.#max = max;
+    this.#timeoutMs = timeoutMs;
+    this.#logger = logger;
+    if (timeoutMs > 0) {
+      this.#sweeper = setInterval(
+        () => this.#sweep(),
+        Math.min(Math.max(timeoutMs / 4, 50), 60_000),
+      );
+      this.#sweeper.unref();
+    }
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(id: string): S | undefined {
+    return this.#sessions.get(id);
+  }
+
+  values(): S[] {
+    return [...this.#sessions.values()];
+  }
+
+  /** Reserves a slot before the upstream is created; throws 503 beyond the cap. */
+  reserve(): () => void {
+    if (this.#sessions.size + this.#reserved >= this.#max) {
+      throw new McpProxyError(
+        ErrorCodes.TOO_MANY_SESSIONS,
+        `Service Unavailable: the server is at its limit of ${this.#max} sessions`,
+      );
+    }
+    this.#reserved++;
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        this.#reserved--;
+      }
+    };
+  }
+
+  add(session: S): void {
+    this.#sessions.set(session.id, session);
+  }
+
+  remove(id: string): void {
+    this.#sessions.delete(id);
+  }
+
+  async closeAll(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    await Promise.allSettled(this.values().map((s) => s.close()));
+    this.#sessions.clear();
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const session of this.#sessions.values()) {
+      if (!session.busy && now - session.lastActivity > this.#timeoutMs) {
+        this.#logger.info("session expired", { session: session.id });
+        this.#sessions.delete(session.id);
+        void session.close();
+      }
+    }
+  }
+}

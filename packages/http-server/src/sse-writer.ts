@@ -1,0 +1,79 @@
+// Writes SSE frames straight to the response: one serialisation per message,
+// heartbeat comments on long-lived streams, and a close callback when the
+// client goes away.
+import type { ServerResponse } from "node:http";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+export const SSE_HEADERS = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache, no-transform",
+  Connection: "keep-alive",
+  "X-Accel-Buffering": "no",
+} as const;
+
+/** Formats one SSE event. `data` must not contain newlines (JSON.stringify output never does). */
+export function formatEvent(data: string, eventId?: string, event = "message"): string {
+  return `${eventId === undefined ? "" : `id: ${eventId}\n`}event: ${event}\ndata: ${data}\n\n`;
+}
+
+export class SseWriter {
+  readonly #res: ServerResponse;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
+  #onClose: Array<() => void> = [];
+
+  constructor(res: ServerResponse, headers: Record<string, string>, heartbeatMs: number) {
+    this.#res = res;
+    res.writeHead(200, { ...SSE_HEADERS, ...headers });
+    res.flushHeaders();
+    // The response's close covers client resets and our own end().
+    res.on("close", () => this.#markClosed());
+    res.on("error", () => this.#markClosed());
+    if (heartbeatMs > 0) {
+      this.#heartbeat = setInterval(() => this.#write(": keep-alive\n\n"), heartbeatMs);
+      this.#heartbeat.unref();
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  onClose(callback: () => void): void {
+    if (this.#closed) callback();
+    else this.#onClose.push(callback);
+  }
+
+  writeMessage(message: JSONRPCMessage, eventId?: string): void {
+    this.#write(formatEvent(JSON.stringify(message), eventId));
+  }
+
+  writeEvent(event: string, data: string): void {
+    this.#write(formatEvent(data, undefined, event));
+  }
+
+  end(): void {
+    if (!this.#closed && !this.#res.writableEnded) this.#res.end();
+    this.#markClosed();
+  }
+
+  #write(frame: string): void {
+    if (this.#closed || this.#res.writableEnded) return;
+    this.#res.write(frame);
+  }
+
+  #markClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    const callbacks = this.#onClose;
+    this.#onClose = [];
+    for (const callback of callbacks) {
+      try {
+        callback();
+      } catch {
+        // A callback must not stop the others.
+      }
+    }
+  }
+}

@@ -1,0 +1,168 @@
+// The Streamable HTTP endpoint. POST runs: body read+parse once -> classify the
+// era -> era handler. Only the 2025 era exists today; a 2026-07-28 handler
+// slots in at `classifyPost` without touching the rest. GET opens or resumes
+// the standalone stream, DELETE ends the session.
+// Status table (same for every method): see README "Session status codes".
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { assertJsonContentType, type ParsedBody, parseJsonRpc, readBody } from "./body.js";
+import type { ServerContext } from "./context.js";
+import { acceptOf, checkProtocolVersion, header, notAcceptable } from "./request-info.js";
+import { MethodNotAllowedError } from "./responses.js";
+import { StreamableSession } from "./streamable-session.js";
+import { createUpstreamFor } from "./upstream.js";
+
+export const SESSION_HEADER = "mcp-session-id";
+
+/** Which protocol era a POST belongs to; decided per request from headers and body. */
+export type PostEra = "2025";
+
+export function classifyPost(_req: IncomingMessage, _body: ParsedBody): PostEra {
+  // 2026-07-28 requests carry _meta["io.modelcontextprotocol/protocolVersion"] and no session;
+  // they will be classified here once that revision is served.
+  return "2025";
+}
+
+const isInitialize = (body: ParsedBody): boolean =>
+  body.messages.some((m) => (m as { method?: string }).method === "initialize");
+
+const sessionNotFound = () =>
+  new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
+const sessionRequired = () =>
+  new McpProxyError(ErrorCodes.SESSION_REQUIRED, "Bad Request: Mcp-Session-Id header is required");
+
+function lookupSession(ctx: ServerContext, req: IncomingMessage): StreamableSession {
+  const id = header(req, SESSION_HEADER);
+  if (id === undefined || id === "") throw sessionRequired();
+  const session = ctx.sessions.get(id);
+  if (!(session instanceof StreamableSession) || session.closed) throw sessionNotFound();
+  return session;
+}
+
+export async function handleStreamable(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  authInfo: AuthInfo | undefined,
+): Promise<void> {
+  switch (req.method) {
+    case "POST":
+      return handlePost(ctx, req, res, authInfo);
+    case "GET":
+      return handleGet(ctx, req, res);
+    case "DELETE":
+      return handleDelete(ctx, req, res);
+    default:
+      throw new MethodNotAllowedError(ctx.options.stateless ? "POST" : "GET, POST, DELETE");
+  }
+}
+
+async function handlePost(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  authInfo: AuthInfo | undefined,
+): Promise<void> {
+  const accept = acceptOf(req);
+  if (!accept.json && !accept.sse) throw notAcceptable("application/json or text/event-stream");
+  assertJsonContentType(req);
+  const body = parseJsonRpc(await readBody(req, ctx.maxBodySize));
+  const era = classifyPost(req, body);
+  if (era !== "2025")
+    throw new McpProxyError(ErrorCodes.BAD_REQUEST, "Bad Request: unsupported protocol era");
+  checkProtocolVersion(req);
+
+  const post = { req, res, authInfo, sseAllowed: accept.sse, jsonAllowed: accept.json };
+  if (ctx.stateless) {
+    // Stateless: session headers are ignored.
+    await ctx.stateless.handlePost(body, { ...post, headers: {} });
+    return;
+  }
+
+  const init = isInitialize(body);
+  if (init && body.messages.length > 1) {
+    throw new McpProxyError(
+      ErrorCodes.INVALID_MESSAGE,
+      "Invalid Request: initialize must be sent alone",
+    );
+  }
+  const sessionId = header(req, SESSION_HEADER);
+  if (init && (sessionId === undefined || sessionId === "")) {
+    const session = await createSession(ctx, req);
+    session.handlePost(body, { ...post, headers: { "Mcp-Session-Id": session.id } });
+    return;
+  }
+  const session = lookupSession(ctx, req);
+  session.handlePost(body, { ...post, headers: { "Mcp-Session-Id": session.id } });
+}
+
+async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<StreamableSession> {
+  if (ctx.closing)
+    throw new McpProxyError(ErrorCodes.TOO_MANY_SESSIONS, "Service Unavailable: shutting down");
+  const release = ctx.sessions.reserve();
+  try {
+    const id = randomUUID();
+    const upstream = await createUpstreamFor(ctx.options, req, id);
+    const session = new StreamableSession(id, upstream.transport, upstream.server, {
+      eventStore: ctx.eventStore,
+      heartbeatMs: ctx.heartbeatMs,
+      logger: ctx.logger,
+    });
+    const info = {
+      sessionId: id,
+      transport: "streamable-http" as const,
+      server: upstream.server,
+      upstream: upstream.transport,
+    };
+    session.onEnded(() => {
+      ctx.sessions.remove(id);
+      void Promise.resolve()
+        .then(() => ctx.options.onClose?.(info))
+        .catch((error: unknown) => ctx.logger.warn("onClose failed", { error }));
+    });
+    try {
+      await session.start();
+    } catch (cause) {
+      await session.close();
+      throw new McpProxyError(
+        ErrorCodes.SPAWN_FAILED,
+        "Bad Gateway: the upstream failed to start",
+        { cause },
+      );
+    }
+    ctx.sessions.add(session);
+    await ctx.options.onConnect?.(info);
+    ctx.logger.info("session created", { session: id });
+    return session;
+  } finally {
+    release();
+  }
+}
+
+async function handleGet(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (ctx.stateless)
+    throw new MethodNotAllowedError("POST", "Method Not Allowed: stateless server");
+  if (!acceptOf(req).sse) throw notAcceptable("text/event-stream");
+  const session = lookupSession(ctx, req);
+  checkProtocolVersion(req);
+  await session.openGet(res, { "Mcp-Session-Id": session.id }, header(req, "last-event-id"));
+}
+
+async function handleDelete(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (ctx.stateless)
+    throw new MethodNotAllowedError("POST", "Method Not Allowed: stateless server");
+  const session = lookupSession(ctx, req);
+  ctx.sessions.remove(session.id);
+  await session.close();
+  res.writeHead(200).end();
+}

@@ -1,0 +1,273 @@
+// A stateful Streamable HTTP session (2025-03-26 .. 2025-11-25): one client,
+// one upstream. Client messages go to the upstream as they are; upstream
+// messages are routed to the POST they answer or relate to, else to the
+// standalone GET stream. Never broadcast.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  classifyMessage,
+  JsonRpcErrorCodes,
+  jsonRpcError,
+  type Logger,
+  messageId,
+} from "@mcp-proxy/core";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { ParsedBody } from "./body.js";
+import type { EventStore } from "./event-store.js";
+import { EventStream } from "./event-stream.js";
+import { Exchange, idKey } from "./exchange.js";
+import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
+import { SseWriter } from "./sse-writer.js";
+
+export interface SessionSettings {
+  eventStore: EventStore | undefined;
+  heartbeatMs: number;
+  logger: Logger;
+}
+
+export interface PostContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  authInfo: AuthInfo | undefined;
+  sseAllowed: boolean;
+  jsonAllowed: boolean;
+  /** Headers every response of this session carries (Mcp-Session-Id). */
+  headers: Record<string, string>;
+}
+
+const progressTokenOf = (message: JSONRPCMessage): string | number | undefined => {
+  const params = (
+    message as { params?: { _meta?: { progressToken?: unknown }; progressToken?: unknown } }
+  ).params;
+  const token = params?._meta?.progressToken ?? params?.progressToken;
+  return typeof token === "string" || typeof token === "number" ? token : undefined;
+};
+
+export class StreamableSession {
+  readonly id: string;
+  readonly upstream: Transport;
+  readonly server: Server | undefined;
+  lastActivity = Date.now();
+  readonly #s: SessionSettings;
+  readonly #requests = new Map<string, Exchange>();
+  readonly #progress = new Map<string | number, Exchange>();
+  readonly #exchanges = new Set<Exchange>();
+  readonly #streams = new Map<string, EventStream>();
+  readonly #streamIds = new Set<string>();
+  #standalone: EventStream | undefined;
+  #closing: Promise<void> | undefined;
+  #onEnded: Array<() => void> = [];
+
+  constructor(
+    id: string,
+    upstream: Transport,
+    server: Server | undefined,
+    settings: SessionSettings,
+  ) {
+    this.id = id;
+    this.upstream = upstream;
+    this.server = server;
+    this.#s = settings;
+  }
+
+  /** Installs the upstream handlers and starts it. */
+  async start(): Promise<void> {
+    this.upstream.onmessage = (message, extra) =>
+      this.#fromUpstream(message, extra as UpstreamMessageExtra);
+    this.upstream.onclose = () => void this.close();
+    this.upstream.onerror = (error) =>
+      this.#s.logger.debug("upstream error", { session: this.id, error });
+    await this.upstream.start();
+  }
+
+  onEnded(callback: () => void): void {
+    this.#onEnded.push(callback);
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** True while a request is in flight or a stream is attached (not idle). */
+  get busy(): boolean {
+    return this.#requests.size > 0 || (this.#standalone?.attached ?? false);
+  }
+
+  get pendingCount(): number {
+    return this.#requests.size;
+  }
+
+  /** Forwards a POSTed body. Requests keep `res` open until answered; otherwise 202. */
+  handlePost(body: ParsedBody, ctx: PostContext): void {
+    this.lastActivity = Date.now();
+    const ids: RequestId[] = [];
+    for (const message of body.messages)
+      if (classifyMessage(message) === "request") ids.push(messageId(message) as RequestId);
+    let exchange: Exchange | undefined;
+    if (ids.length > 0) {
+      exchange = new Exchange({
+        res: ctx.res,
+        ids,
+        batch: body.batch,
+        sseAllowed: ctx.sseAllowed,
+        jsonAllowed: ctx.jsonAllowed,
+        headers: ctx.headers,
+        heartbeatMs: this.#s.heartbeatMs,
+        openStream: () => this.#newStream(`${this.id}.${randomUUID()}`),
+        onDone: (done) => this.#exchangeDone(done),
+      });
+      this.#exchanges.add(exchange);
+      for (const id of ids) this.#requests.set(idKey(id), exchange);
+    } else {
+      ctx.res.writeHead(202, ctx.headers).end();
+    }
+    const sendOptions: UpstreamSendOptions = {
+      authInfo: ctx.authInfo,
+      requestInfo: { headers: ctx.req.headers },
+    };
+    for (const message of body.messages) {
+      if (exchange) {
+        const token = classifyMessage(message) === "request" ? progressTokenOf(message) : undefined;
+        if (token !== undefined) this.#progress.set(token, exchange);
+      }
+      this.upstream.send(message, sendOptions).catch((error: unknown) => {
+        this.#s.logger.warn("send to upstream failed", { session: this.id, error });
+        const id = messageId(message);
+        if (exchange && id !== undefined && classifyMessage(message) === "request") {
+          exchange.deliver(
+            jsonRpcError(
+              id,
+              JsonRpcErrorCodes.CONNECTION_CLOSED,
+              "Upstream unavailable",
+            ) as JSONRPCMessage,
+          );
+        }
+      });
+    }
+  }
+
+  /** Opens (or, with Last-Event-ID, resumes) a stream for GET. */
+  async openGet(
+    res: ServerResponse,
+    headers: Record<string, string>,
+    lastEventId: string | undefined,
+  ): Promise<void> {
+    this.lastActivity = Date.now();
+    const writer = new SseWriter(res, headers, this.#s.heartbeatMs);
+    const store = this.#s.eventStore;
+    if (lastEventId !== undefined && store) {
+      const streamId =
+        (await store.getStreamIdForEventId?.(lastEventId)) ?? this.#standaloneStream().id;
+      if (!this.#streamIds.has(streamId)) {
+        writer.end();
+        return;
+      }
+      // A finished request stream is gone from the map: replay it and end.
+      const stream = this.#streams.get(streamId) ?? this.#finishedStream(streamId);
+      await stream.resume(writer, lastEventId);
+      return;
+    }
+    this.#standaloneStream().attach(writer);
+  }
+
+  /** Ends the session: pending requests get an error at once, streams end, the upstream closes. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = (async () => {
+      for (const exchange of [...this.#exchanges]) {
+        const ids = [...this.#requests.entries()]
+          .filter(([, e]) => e === exchange)
+          .map(([key]) => key);
+        for (const key of ids) {
+          const id: RequestId = key.startsWith("n") ? Number(key.slice(1)) : key.slice(1);
+          exchange.deliver(
+            jsonRpcError(
+              id,
+              JsonRpcErrorCodes.CONNECTION_CLOSED,
+              "Upstream closed: the session has ended",
+            ) as JSONRPCMessage,
+          );
+        }
+      }
+      for (const callback of this.#onEnded) {
+        try {
+          callback();
+        } catch {
+          // keep going
+        }
+      }
+      await Promise.allSettled([...this.#streams.values()].map((stream) => stream.discard()));
+      for (const id of this.#streamIds) await this.#s.eventStore?.removeStream?.(id);
+      this.#streams.clear();
+      try {
+        await this.upstream.close();
+      } catch (error) {
+        this.#s.logger.debug("upstream close failed", { session: this.id, error });
+      }
+    })();
+    return this.#closing;
+  }
+
+  #fromUpstream(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): void {
+    this.lastActivity = Date.now();
+    const kind = classifyMessage(message);
+    if (kind === "response" || kind === "error") {
+      const id = messageId(message);
+      const exchange = id === undefined ? undefined : this.#requests.get(idKey(id));
+      if (exchange && id !== undefined) {
+        this.#requests.delete(idKey(id));
+        exchange.deliver(message);
+      } else {
+        this.#s.logger.debug("response for no pending request dropped", { session: this.id, id });
+      }
+      return;
+    }
+    this.#routeServerMessage(message, extra);
+  }
+
+  #routeServerMessage(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): void {
+    let target: Exchange | undefined;
+    if (extra?.relatedRequestId !== undefined)
+      target = this.#requests.get(idKey(extra.relatedRequestId));
+    if (!target && (message as { method?: string }).method === "notifications/progress") {
+      const token = progressTokenOf(message);
+      if (token !== undefined) target = this.#progress.get(token);
+    }
+    // Unrelated server messages prefer the standalone stream; without one, the
+    // latest open request stream is the only way they can reach the client.
+    if (!target && !this.#standalone?.attached) {
+      for (const exchange of this.#exchanges) if (exchange.canStream) target = exchange;
+    }
+    if (target?.canStream) target.deliver(message);
+    else this.#standaloneStream().send(message);
+  }
+
+  #standaloneStream(): EventStream {
+    if (!this.#standalone) this.#standalone = this.#newStream(`${this.id}.standalone`);
+    return this.#standalone;
+  }
+
+  #newStream(id: string): EventStream {
+    const stream = new EventStream(id, this.#s.eventStore, this.#s.logger);
+    this.#streams.set(id, stream);
+    this.#streamIds.add(id);
+    return stream;
+  }
+
+  #finishedStream(id: string): EventStream {
+    const stream = new EventStream(id, this.#s.eventStore, this.#s.logger);
+    void stream.end();
+    return stream;
+  }
+
+  #exchangeDone(exchange: Exchange): void {
+    this.#exchanges.delete(exchange);
+    for (const [token, e] of this.#progress) if (e === exchange) this.#progress.delete(token);
+    const streamId = exchange.streamId;
+    // Keep its events in the store for a late resume; forget the live object.
+    if (streamId) this.#streams.delete(streamId);
+  }
+}

@@ -1,0 +1,122 @@
+// Shared test plumbing: start servers against the echo fixture, connect SDK
+// clients, and clean everything up after each test.
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterEach } from "vitest";
+import {
+  type HTTPServerHandle,
+  type StartHTTPServerOptions,
+  startHTTPServer,
+} from "../src/index.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+
+afterEach(async () => {
+  const all = cleanups.splice(0).reverse();
+  for (const cleanup of all) await cleanup().catch(() => undefined);
+});
+
+export function onCleanup(cleanup: () => Promise<unknown>): void {
+  cleanups.push(cleanup);
+}
+
+export const echoUpstream =
+  (args: string[] = []) =>
+  () =>
+    new ChildProcessTransport({
+      command: process.execPath,
+      args: [ECHO_SERVER, ...args],
+      stderr: "ignore",
+    });
+
+/** Starts a server on 127.0.0.1:0 in front of the echo fixture (unless told otherwise). */
+export async function startEcho(
+  options: Partial<StartHTTPServerOptions> = {},
+): Promise<HTTPServerHandle> {
+  const handle = await startHTTPServer({
+    port: 0,
+    host: "127.0.0.1",
+    ...(options.createServer ? {} : { createUpstream: echoUpstream() }),
+    ...options,
+  });
+  onCleanup(() => handle.close());
+  return handle;
+}
+
+export interface ClientOptions {
+  headers?: Record<string, string>;
+  capabilities?: ConstructorParameters<typeof Client>[1];
+}
+
+export async function connectStreamable(url: string, options: ClientOptions = {}): Promise<Client> {
+  const client = new Client({ name: "test", version: "1.0.0" }, options.capabilities);
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: options.headers },
+  });
+  await client.connect(transport);
+  onCleanup(() => client.close());
+  return client;
+}
+
+export async function connectSse(url: string, options: ClientOptions = {}): Promise<Client> {
+  const client = new Client({ name: "test", version: "1.0.0" }, options.capabilities);
+  const transport = new SSEClientTransport(new URL(url), {
+    requestInit: { headers: options.headers },
+    eventSourceInit: options.headers
+      ? {
+          fetch: (input, init) =>
+            fetch(input, {
+              ...init,
+              headers: { ...(init?.headers as Record<string, string>), ...options.headers },
+            }),
+        }
+      : undefined,
+  });
+  await client.connect(transport);
+  onCleanup(() => client.close());
+  return client;
+}
+
+export const textOf = (result: unknown): string =>
+  ((result as { content: Array<{ type: string; text?: string }> }).content[0]?.text ??
+    "") as string;
+
+export const JSON_HEADERS = {
+  "Content-Type": "application/json",
+  Accept: "application/json, text/event-stream",
+};
+
+export const initializeBody = (id: number | string = 1) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+});
+
+/** Initializes over raw fetch and returns the session id. */
+export async function rawInitialize(
+  base: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const res = await fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: { ...JSON_HEADERS, ...headers },
+    body: JSON.stringify(initializeBody()),
+  });
+  const sessionId = res.headers.get("mcp-session-id");
+  await res.text();
+  if (!sessionId) throw new Error(`no session id (status ${res.status})`);
+  await fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: { ...JSON_HEADERS, ...headers, "Mcp-Session-Id": sessionId },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  }).then((r) => r.text());
+  return sessionId;
+}
