@@ -49,8 +49,11 @@ export interface ServeConfig {
   sseEndpoint: string | null;
   stateless: boolean;
   apiKey?: string;
-  /** false: CORS off; otherwise the allowed origins ("*" for any) and extra allowed headers. */
-  cors: false | { origins: "*" | string[]; allowedHeaders: string[] };
+  /**
+   * false: CORS off; otherwise the allowed origins ("*" for any; absent: every origin that
+   * passed the Origin check) and extra allowed request headers.
+   */
+  cors: false | { origins?: "*" | string[]; allowedHeaders: string[] };
   allowedOrigins?: string[];
   sslCa?: string;
   sslCert?: string;
@@ -266,7 +269,9 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
   const cors: ServeConfig["cors"] = corsOff
     ? false
     : {
-        origins: corsOrigins.length === 0 || corsOrigins.includes("*") ? "*" : corsOrigins,
+        ...(corsOrigins.length === 0
+          ? {}
+          : { origins: corsOrigins.includes("*") ? "*" : corsOrigins }),
         allowedHeaders: values.list("corsAddAllowedHeader"),
       };
 

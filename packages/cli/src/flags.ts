@@ -217,7 +217,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     group: SECURITY,
     description: "Allowed CORS origin (repeatable); * for any, off to disable CORS",
     valueName: "origin",
-    defaultLabel: "*",
+    defaultLabel: "origins that pass the Origin check",
     envSeparator: ",",
   },
   {
@@ -360,7 +360,7 @@ export const STDIO_FLAGS: readonly FlagSpec[] = [
   },
   SSL_CA,
   LOG_LEVEL,
-  DEBUG,
+  { ...DEBUG, description: "Log level debug" },
   HELP,
   VERSION,
 ];

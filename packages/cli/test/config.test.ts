@@ -18,7 +18,7 @@ describe("serve config", () => {
       streamEndpoint: "/mcp",
       sseEndpoint: "/sse",
       stateless: false,
-      cors: { origins: "*", allowedHeaders: [] },
+      cors: { allowedHeaders: [] },
       gracefulShutdownTimeout: 5000,
       requestTimeout: 300000,
       eventStore: true,

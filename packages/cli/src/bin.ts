@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `mcp-proxy` executable.
+import { main } from "./main.js";
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`mcp-proxy: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

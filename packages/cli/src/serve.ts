@@ -1,0 +1,236 @@
+// The main mode: a stdio MCP server on HTTP. Each session gets its own child
+// (stateless mode: one shared child), bridged at the transport level by
+// http-server. This file only composes: config -> startHTTPServer options,
+// startup lines, supervision and shutdown.
+import type { ChildExitInfo, Logger } from "@mcp-proxy/core";
+import { createStderrLogger } from "@mcp-proxy/core";
+import {
+  DEFAULT_CORS_ALLOWED_HEADERS,
+  type HTTPServerHandle,
+  InMemoryEventStore,
+  type StartHTTPServerOptions,
+  startHTTPServer,
+} from "@mcp-proxy/http-server";
+import { type TapEvent, tapTransport } from "@mcp-proxy/tap";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { commandLabel, createChildTransport, describeExit } from "./child.js";
+import type { ServeConfig } from "./config.js";
+import { unknownEnvVars } from "./env-vars.js";
+import { SERVE_FLAGS, STDIO_FLAGS, TAP_FLAGS } from "./flags.js";
+import { packageVersion } from "./help.js";
+import { checkCommand, checkReadable } from "./preflight.js";
+import { withRequestTimeouts } from "./request-timeout.js";
+import { handleShutdownSignals } from "./signals.js";
+import { Supervisor } from "./supervisor.js";
+import { openTrafficLog, type TrafficLog } from "./traffic-log.js";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+const ALL_INTERFACES = new Set(["0.0.0.0", "::", "[::]", "", "0:0:0:0:0:0:0:0"]);
+
+/** Runs the proxy until a signal or the shared child ends it; resolves with the exit code. */
+export async function runServe(
+  config: ServeConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
+  const logger = createStderrLogger(config.logging.logLevel);
+  for (const name of unknownEnvVars(env, [...SERVE_FLAGS, ...STDIO_FLAGS, ...TAP_FLAGS])) {
+    logger.warn(`ignoring unknown environment variable ${name}`);
+  }
+  checkCommand(config.child);
+  checkReadable("--sslCa", config.sslCa);
+  checkReadable("--sslCert", config.sslCert);
+  checkReadable("--sslKey", config.sslKey);
+
+  const log = openTrafficLog({
+    human: config.logging.debug,
+    ...(config.logging.logFile ? { file: config.logging.logFile } : {}),
+  });
+  const supervisor = new Supervisor(config.restart, config.stateless);
+  const label = commandLabel(config.child);
+  // Each step of the child's close ladder (stdin end, SIGTERM, SIGKILL) gets a share of the budget.
+  const killGracePeriodMs = Math.max(
+    100,
+    Math.min(2000, Math.floor(config.gracefulShutdownTimeout / 4)),
+  );
+
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  let handle: HTTPServerHandle | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await handle?.close();
+      await log.close();
+    })();
+    return stopping;
+  };
+
+  const onSharedExit = (info: ChildExitInfo, ranForMs: number) => {
+    const decision = supervisor.exited(info, ranForMs);
+    if (!decision) return;
+    if (decision.action === "restart") {
+      logger.warn(
+        `the server ${describeExit(info)}; restarting it in ${decision.delayMs} ms (--restart on-failure)`,
+      );
+      return;
+    }
+    logger.error(`the server ${describeExit(info)}; exiting with code ${decision.code}`);
+    void withTimeout(stop(), config.gracefulShutdownTimeout).finally(() => finish(decision.code));
+  };
+
+  const createUpstream: StartHTTPServerOptions["createUpstream"] = async ({ sessionId }) => {
+    const shared = sessionId === undefined;
+    if (shared) await supervisor.beforeSpawn();
+    let ranFor: (() => number) | undefined;
+    const child = createChildTransport(config.child, {
+      killGracePeriodMs,
+      onExit: (info) => {
+        const ms = ranFor?.() ?? 0;
+        if (shared) onSharedExit(info, ms);
+        else {
+          supervisor.exited(info, ms);
+          if (!info.expected) logger.warn(`session ${sessionId}: the server ${describeExit(info)}`);
+        }
+      },
+      onNoise: (line) =>
+        logger.debug("skipped a non-JSON line on the server's stdout", {
+          line: line.slice(0, 200),
+        }),
+    });
+    const started = child.start.bind(child);
+    child.start = async () => {
+      try {
+        await started();
+      } catch (error) {
+        supervisor.spawnFailed(error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      ranFor = supervisor.spawned();
+      logger.debug(
+        `started ${label} (pid ${child.pid})${sessionId ? ` for session ${sessionId}` : ""}`,
+      );
+    };
+    const observe = observer(log, sessionId ?? "shared", () => supervisor.recovered());
+    const timed = withRequestTimeouts(child, {
+      requestTimeout: config.requestTimeout,
+      connectionTimeout: config.connectionTimeout,
+    });
+    return tapTransport(timed, observe) as Transport;
+  };
+
+  const options: StartHTTPServerOptions = {
+    createUpstream,
+    port: config.port,
+    host: config.host,
+    streamEndpoint: config.streamEndpoint,
+    sseEndpoint: config.sseEndpoint,
+    stateless: config.stateless,
+    eventStore: config.eventStore
+      ? new InMemoryEventStore({ maxEventsPerStream: config.eventStoreMaxEvents })
+      : false,
+    cors:
+      config.cors === false
+        ? false
+        : {
+            ...(config.cors.origins ? { origin: config.cors.origins } : {}),
+            ...(config.cors.allowedHeaders.length > 0
+              ? { allowedHeaders: [...DEFAULT_CORS_ALLOWED_HEADERS, ...config.cors.allowedHeaders] }
+              : {}),
+          },
+    health: () => supervisor.health(),
+    closeGracePeriod: Math.floor(config.gracefulShutdownTimeout / 2),
+    logger,
+    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    ...(config.allowedOrigins
+      ? { allowedOrigins: config.allowedOrigins.includes("*") ? "*" : config.allowedOrigins }
+      : {}),
+    ...(config.sslCa ? { sslCa: config.sslCa } : {}),
+    ...(config.sslCert ? { sslCert: config.sslCert } : {}),
+    ...(config.sslKey ? { sslKey: config.sslKey } : {}),
+    ...(config.keepAliveTimeout !== undefined ? { keepAliveTimeout: config.keepAliveTimeout } : {}),
+    ...(config.sessionTimeout !== undefined ? { sessionTimeout: config.sessionTimeout } : {}),
+    ...(config.maxSessions !== undefined ? { maxSessions: config.maxSessions } : {}),
+    ...(config.maxBodySize !== undefined ? { maxBodySize: config.maxBodySize } : {}),
+  };
+
+  try {
+    handle = await startHTTPServer(options);
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
+  printStartup(config, handle, label, logger);
+
+  const removeSignals = handleShutdownSignals({
+    close: stop,
+    timeoutMs: config.gracefulShutdownTimeout,
+    exit: (code) => finish(code),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const code = await finished;
+  removeSignals();
+  return code;
+}
+
+function observer(
+  log: TrafficLog,
+  label: string,
+  onUpstreamMessage: () => void,
+): (event: TapEvent) => void {
+  const write = log.enabled ? log.observer(label) : undefined;
+  let seen = false;
+  return (event) => {
+    if (!seen && event.type === "message") {
+      seen = true;
+      onUpstreamMessage();
+    }
+    write?.(event);
+  };
+}
+
+function printStartup(
+  config: ServeConfig,
+  handle: HTTPServerHandle,
+  label: string,
+  logger: Logger,
+): void {
+  const lines = [`mcp-proxy ${packageVersion()} serving: ${label}`];
+  if (config.streamEndpoint) lines.push(`  Streamable HTTP: ${handle.url}${config.streamEndpoint}`);
+  if (config.sseEndpoint) lines.push(`  SSE:             ${handle.url}${config.sseEndpoint}`);
+  lines.push(`  health:          ${handle.url}/health (readiness), ${handle.url}/ping (liveness)`);
+  lines.push(
+    `  mode:            ${config.stateless ? "stateless (one shared child for all requests)" : "stateful (one child per session)"}`,
+  );
+  lines.push(
+    `  auth:            ${config.apiKey ? "API key required (X-API-Key or Authorization: Bearer)" : "off"}`,
+  );
+  if (config.logging.logFile) lines.push(`  traffic log:     ${config.logging.logFile}`);
+  if (config.logging.logLevel !== "silent") process.stderr.write(`${lines.join("\n")}\n`);
+
+  const host = config.host.toLowerCase();
+  if (!config.apiKey && !LOOPBACK_HOSTS.has(host)) {
+    const where = ALL_INTERFACES.has(host) ? `ALL interfaces (${config.host})` : config.host;
+    const bar = "!".repeat(78);
+    process.stderr.write(
+      [
+        bar,
+        `!! WARNING: listening on ${where} WITHOUT an API key.`,
+        "!! Anyone who can reach this port can talk to the server, and through it run",
+        `!! whatever it does. Set --apiKey (or MCP_PROXY_API_KEY), or --host 127.0.0.1.`,
+        bar,
+        "",
+      ].join("\n"),
+    );
+  }
+  logger.debug("proxy options", {
+    stateless: config.stateless,
+    eventStore: config.eventStore,
+    restart: config.restart,
+  });
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  return Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+}

@@ -1,0 +1,28 @@
+// `mcp-proxy stdio <url>`: the reverse direction. This process speaks MCP on
+// stdin/stdout for a stdio-only client and forwards to a remote HTTP server.
+import { createStderrLogger } from "@mcp-proxy/core";
+import { startStdioServer } from "@mcp-proxy/stdio-client";
+import type { StdioConfig } from "./config.js";
+import { checkReadable } from "./preflight.js";
+
+/** Runs stdio mode until stdin ends or a signal arrives; resolves with the exit code. */
+export async function runStdio(config: StdioConfig): Promise<number> {
+  checkReadable("--sslCa", config.sslCa);
+  const logger = createStderrLogger(config.logging.logLevel);
+  const handle = await startStdioServer({
+    url: config.url,
+    transport: config.transport,
+    headers: config.headers,
+    logger,
+    ...(config.bearer ? { bearer: config.bearer } : {}),
+    ...(config.sslCa ? { sslCa: config.sslCa } : {}),
+  });
+  logger.debug(`stdio: forwarding to ${config.url} (${config.transport})`);
+  const stop = () => void handle.close();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await handle.closed;
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+  return 0;
+}
