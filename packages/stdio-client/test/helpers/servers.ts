@@ -7,10 +7,10 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type BridgeHandle, bridge, ChildProcessTransport } from "@mcp-proxy/core";
 import { ECHO_SERVER } from "@mcp-proxy/test-utils";
-import { InMemoryEventStore } from "@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { TestEventStore } from "./event-store.js";
 
 export interface RecordedRequest {
   method: string;
@@ -111,7 +111,7 @@ export async function startStreamServer(options: TestServerOptions = {}): Promis
     }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      eventStore: new InMemoryEventStore(),
+      eventStore: new TestEventStore(),
       onsessioninitialized: (id) => {
         sessions.set(id, transport);
       },
