@@ -6,6 +6,24 @@ import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { UnauthorizedError } from "./auth.js";
 import { BodyError } from "./body.js";
 
+const requestIds = new WeakMap<object, RequestId | null>();
+
+/** Records which request an error answers, so its JSON-RPC body carries that id. */
+export function withRequestId(error: unknown, id: RequestId | null | undefined): unknown {
+  if (typeof error === "object" && error !== null && id !== undefined && !requestIds.has(error))
+    requestIds.set(error, id);
+  return error;
+}
+
+/** The id of the first request in a parsed body, if any. */
+export function firstRequestId(messages: readonly unknown[]): RequestId | undefined {
+  for (const message of messages) {
+    const id = (message as { id?: unknown }).id;
+    if (typeof id === "string" || typeof id === "number") return id;
+  }
+  return undefined;
+}
+
 /** Carries the Allow header of a 405. */
 export class MethodNotAllowedError extends Error {
   readonly allow: string;
@@ -53,6 +71,7 @@ export function sendError(res: ServerResponse, error: unknown, id?: RequestId | 
   if (error instanceof UnauthorizedError && error.bearer)
     headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
   if (status === 413) headers.Connection = "close";
-  const knownId = id ?? (error instanceof BodyError ? error.id : null);
+  const recorded = typeof error === "object" && error !== null ? requestIds.get(error) : undefined;
+  const knownId = id ?? recorded ?? (error instanceof BodyError ? error.id : null);
   sendJson(res, status, jsonRpcError(knownId, code, message), headers);
 }

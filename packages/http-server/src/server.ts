@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { ErrorCodes, McpProxyError, messageId, silentLogger } from "@mcp-proxy/core";
+import { ErrorCodes, McpProxyError, silentLogger } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { createAuthenticator } from "./auth.js";
 import { parseJsonRpc, readBody } from "./body.js";
@@ -30,7 +30,7 @@ import {
 } from "./options.js";
 import { createOriginHostPolicy } from "./origin-host.js";
 import { pathOf } from "./request-info.js";
-import { sendError, sendJson } from "./responses.js";
+import { firstRequestId, sendError, sendJson, withRequestId } from "./responses.js";
 import { SessionRegistry } from "./session-registry.js";
 import { StatelessUpstream } from "./stateless.js";
 import { handleStreamable } from "./streamable-handler.js";
@@ -116,13 +116,13 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       return await authenticator(req);
     } catch (error) {
       if (req.method === "POST") {
-        let id = null;
+        let id: string | number | null = null;
         try {
-          id = messageId(parseJsonRpc(await readBody(req, ctx.maxBodySize)).messages[0]) ?? null;
+          id = firstRequestId(parseJsonRpc(await readBody(req, ctx.maxBodySize)).messages) ?? null;
         } catch {
           // The id stays unknown.
         }
-        throw Object.assign(error as object, { requestId: id });
+        throw withRequestId(error, id);
       }
       throw error;
     }
@@ -140,7 +140,7 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       if (!(error instanceof McpProxyError)) logger.error("request failed", { error });
       else logger.debug("request rejected", { code: error.code, message: error.message });
       try {
-        sendError(res, error, (error as { requestId?: null | string | number }).requestId);
+        sendError(res, error);
       } catch {
         res.destroy();
       }

@@ -9,8 +9,14 @@ import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { assertJsonContentType, type ParsedBody, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
-import { acceptOf, checkProtocolVersion, header, notAcceptable } from "./request-info.js";
-import { MethodNotAllowedError } from "./responses.js";
+import {
+  type AcceptInfo,
+  acceptOf,
+  checkProtocolVersion,
+  header,
+  notAcceptable,
+} from "./request-info.js";
+import { firstRequestId, MethodNotAllowedError, withRequestId } from "./responses.js";
 import { StreamableSession } from "./streamable-session.js";
 import { createUpstreamFor } from "./upstream.js";
 
@@ -69,6 +75,21 @@ async function handlePost(
   if (!accept.json && !accept.sse) throw notAcceptable("application/json or text/event-stream");
   assertJsonContentType(req);
   const body = parseJsonRpc(await readBody(req, ctx.maxBodySize));
+  try {
+    await dispatchPost(ctx, req, res, authInfo, body, accept);
+  } catch (error) {
+    throw withRequestId(error, firstRequestId(body.messages) ?? null);
+  }
+}
+
+async function dispatchPost(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  authInfo: AuthInfo | undefined,
+  body: ParsedBody,
+  accept: AcceptInfo,
+): Promise<void> {
   const era = classifyPost(req, body);
   if (era !== "2025")
     throw new McpProxyError(ErrorCodes.BAD_REQUEST, "Bad Request: unsupported protocol era");
