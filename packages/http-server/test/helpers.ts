@@ -5,6 +5,7 @@ import { ECHO_SERVER } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach } from "vitest";
 import {
   type HTTPServerHandle,
@@ -48,11 +49,14 @@ export async function startEcho(
 
 export interface ClientOptions {
   headers?: Record<string, string>;
-  capabilities?: ConstructorParameters<typeof Client>[1];
+  capabilities?: ClientCapabilities;
 }
 
 export async function connectStreamable(url: string, options: ClientOptions = {}): Promise<Client> {
-  const client = new Client({ name: "test", version: "1.0.0" }, options.capabilities);
+  const client = new Client(
+    { name: "test", version: "1.0.0" },
+    { capabilities: options.capabilities ?? {} },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: { headers: options.headers },
   });
@@ -62,7 +66,10 @@ export async function connectStreamable(url: string, options: ClientOptions = {}
 }
 
 export async function connectSse(url: string, options: ClientOptions = {}): Promise<Client> {
-  const client = new Client({ name: "test", version: "1.0.0" }, options.capabilities);
+  const client = new Client(
+    { name: "test", version: "1.0.0" },
+    { capabilities: options.capabilities ?? {} },
+  );
   const transport = new SSEClientTransport(new URL(url), {
     requestInit: { headers: options.headers },
     eventSourceInit: options.headers
