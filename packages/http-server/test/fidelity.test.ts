@@ -25,7 +25,7 @@ function answerServerRequests(client: Client): void {
     model: "test-model",
     content: {
       type: "text",
-      text: `echo:${(request.params.messages[0]?.content as { text: string }).text}`,
+      text: `echo:${(request.params.messages[0]?.content as { text?: string } | undefined)?.text ?? ""}`,
     },
   }));
   client.setRequestHandler(ElicitRequestSchema, async () => ({
