@@ -17,7 +17,25 @@ export function errorResponse(id: RequestId, error: unknown): JSONRPCMessage {
   return jsonRpcError(id, wire.jsonRpcCode, message) as JSONRPCMessage;
 }
 
-/** True when a parsed body is a JSON-RPC error response (a "modern" server's refusal). */
+/**
+ * Codes servers use for a plain HTTP-level refusal (wrong method, unknown path,
+ * unknown session): -32000/-32001 as the SDK and our http-server send them.
+ */
+const GENERIC_REFUSAL_CODES = new Set([-32000, -32001]);
+
+/**
+ * True when a body is a JSON-RPC error that refuses the message itself
+ * (unsupported version, unknown method, bad params…): a Streamable HTTP server
+ * explaining itself, which auto mode must not mistake for an SSE-only server.
+ */
+export function isModernJsonRpcError(text: string): boolean {
+  if (!isJsonRpcErrorBody(text)) return false;
+  const value: unknown = JSON.parse(text);
+  const first = (Array.isArray(value) ? value[0] : value) as { error: { code?: unknown } };
+  return !GENERIC_REFUSAL_CODES.has(Number(first.error.code));
+}
+
+/** True when a body is a JSON-RPC error response. */
 export function isJsonRpcErrorBody(text: string): boolean {
   try {
     const value: unknown = JSON.parse(text);

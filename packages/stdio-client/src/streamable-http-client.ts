@@ -25,7 +25,13 @@ import {
   requestTimeout,
   statusError,
 } from "./http.js";
-import { decodeMessages, errorResponse, isJsonRpcErrorBody, methodOf } from "./messages.js";
+import {
+  decodeMessages,
+  errorResponse,
+  isJsonRpcErrorBody,
+  isModernJsonRpcError,
+  methodOf,
+} from "./messages.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_RECONNECT_MAX_ATTEMPTS,
@@ -100,7 +106,8 @@ export class StreamableHttpClientTransport implements Transport {
 
   /**
    * Sends the first message and reports whether the server looks like a
-   * 2024-11-05 SSE-only server (400/404/405 without a JSON-RPC error body).
+   * 2024-11-05 SSE-only server (400/404/405 without a JSON-RPC error that
+   * refuses the message itself, see isModernJsonRpcError).
    * On "legacy" nothing was delivered for the message. Used by auto mode.
    * @internal
    */
@@ -176,7 +183,7 @@ export class StreamableHttpClientTransport implements Transport {
       probe &&
       sentSession === undefined &&
       [400, 404, 405].includes(statusCode) &&
-      !isJsonRpcErrorBody(text)
+      !isModernJsonRpcError(text)
     ) {
       if (id !== undefined) {
         this.#pending.delete(id);
