@@ -1,10 +1,10 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/bin.ts"],
+  entry: ["src/index.ts", "src/bin.ts", "src/example-server.ts"],
   format: ["esm"],
   dts: true,
   sourcemap: true,
-  clean: false,
+  clean: true,
   target: "node20",
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, connectClient, runBin, startProxy, textOf } from "./helpers.js";
+import { BIN, cleanup, connectClient, runBin, startProxy, textOf } from "./helpers.js";
 
 afterEach(cleanup);
 
@@ -243,5 +243,20 @@ describe("bad usage exits 1 with one line", () => {
     const version = await runBin(["--version"]);
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^mcp-proxy\/\d+\.\d+\.\d+/);
+  });
+});
+
+describe("the bundled example server", () => {
+  it("runs behind the proxy with tools, a resource and a prompt", async () => {
+    const example = BIN.replace(/bin\.js$/, "example-server.js");
+    const proxy = await startProxy(["--host", "127.0.0.1", "--", "node", example]);
+    const client = await connectClient(`${proxy.url}/mcp`);
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name)).toEqual(["echo", "add", "time"]);
+    expect(textOf(await client.callTool({ name: "add", arguments: { a: 40, b: 2 } }))).toBe("42");
+    const readme = await client.readResource({ uri: "example://readme" });
+    expect(JSON.stringify(readme.contents)).toContain("mcp-proxy");
+    const prompt = await client.getPrompt({ name: "greet", arguments: { name: "Ada" } });
+    expect(JSON.stringify(prompt.messages)).toContain("Ada");
   });
 });
