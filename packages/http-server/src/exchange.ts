@@ -47,7 +47,16 @@ export class Exchange {
 
   /** True when server-initiated messages can be written to this exchange's response. */
   get canStream(): boolean {
-    return !this.#done && this.#mode !== "json" && !this.#o.res.destroyed;
+    // Once SSE, the logical stream outlives the response (resumability).
+    return (
+      !this.#done && (this.#mode === "sse" || (this.#mode === undefined && !this.#o.res.destroyed))
+    );
+  }
+
+  /** True while a client is actually reading this exchange's response. */
+  get attached(): boolean {
+    if (this.#done) return false;
+    return this.#mode === "sse" ? (this.#stream?.attached ?? false) : !this.#o.res.destroyed;
   }
 
   get streamId(): string | undefined {

@@ -159,9 +159,11 @@ export class StreamableSession {
     const writer = new SseWriter(res, headers, this.#s.heartbeatMs);
     const store = this.#s.eventStore;
     if (lastEventId !== undefined && store) {
-      const streamId =
-        (await store.getStreamIdForEventId?.(lastEventId)) ?? this.#standaloneStream().id;
-      if (!this.#streamIds.has(streamId)) {
+      const streamId = store.getStreamIdForEventId
+        ? await store.getStreamIdForEventId(lastEventId)
+        : this.#standaloneStream().id;
+      // Unknown or fully evicted ids end the stream: there is nothing to replay.
+      if (streamId === undefined || !this.#streamIds.has(streamId)) {
         writer.end();
         return;
       }
