@@ -75,7 +75,9 @@ describe("resumability", () => {
     await waitFor(async () => {
       let last: unknown;
       await store.replayEventsAfter(first.id as string, {
-        send: async (_id, m) => void (last = m),
+        send: async (_id, m) => {
+          last = m;
+        },
       });
       return (last as { id?: number } | undefined)?.id === 42;
     }, 5000);
