@@ -31,6 +31,8 @@ export class AutoClientTransport implements Transport {
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
   #inner: Transport | undefined;
+  /** The transport being tried, so that close() can cut a slow connect short. */
+  #candidate: Transport | undefined;
   /** Messages wait here, in order, until a transport is chosen. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
@@ -59,6 +61,7 @@ export class AutoClientTransport implements Transport {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      await this.#candidate?.close();
       await this.#queue;
       const inner = this.#inner;
       if (inner) await inner.close();
@@ -71,27 +74,38 @@ export class AutoClientTransport implements Transport {
   async #connect(message: JSONRPCMessage): Promise<void> {
     if (this.#kind === "auto") {
       const stream = new StreamableHttpClientTransport(this.#url, this.#options);
+      this.#candidate = stream;
       stream.onmessage = (m) => this.onmessage?.(m);
       stream.onerror = (e) => this.onerror?.(e);
-      const result = await stream.probe(message);
-      if (result === "ok") {
+      const result = await stream.probe(message).finally(() => {
+        this.#candidate = undefined;
+      });
+      if (result === "ok" && !this.#closed) {
         this.#adopt(stream);
         return;
       }
       stream.onmessage = undefined;
       await stream.close();
-      if (result === "failed") return;
+      if (result !== "legacy" || this.#closed) return;
       this.#logger.info(
         "The server does not speak Streamable HTTP; falling back to HTTP+SSE (2024-11-05)",
       );
     }
     const sse = new SseClientTransport(this.#url, this.#options);
+    this.#candidate = sse;
     try {
       await sse.start();
     } catch (error) {
+      if (this.#closed) return;
       this.#logger.error(error instanceof Error ? error.message : String(error));
       const id = classifyMessage(message) === "request" ? messageId(message) : undefined;
       if (id !== undefined) this.onmessage?.(errorResponse(id, error));
+      return;
+    } finally {
+      this.#candidate = undefined;
+    }
+    if (this.#closed) {
+      await sse.close();
       return;
     }
     this.#adopt(sse);

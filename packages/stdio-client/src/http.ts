@@ -67,7 +67,14 @@ export async function buildHeaders(
   put(base);
   put(options.headers);
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
-  if (options.getHeaders) put(await options.getHeaders());
+  if (options.getHeaders) {
+    try {
+      put(await options.getHeaders());
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new McpProxyError(ErrorCodes.INTERNAL, `getHeaders() failed: ${reason}`, { cause });
+    }
+  }
   // Session and protocol headers are ours to set: a user header must not break them.
   put(protocol);
   return headers;

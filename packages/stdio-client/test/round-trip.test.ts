@@ -44,7 +44,14 @@ describe("round trips through the stdio front", () => {
   it("speaks the 2024-11-05 SSE transport", async () => {
     const server = await startSseServer();
     const runner = spawnRunner({ url: server.url, transport: "sse" });
+    runner.client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: "assistant",
+      model: "test",
+      content: { type: "text", text: "over sse" },
+    }));
     await runner.client.connect(runner.transport);
+    const sampled = await runner.client.callTool({ name: "sample", arguments: { prompt: "hi" } });
+    expect(sampled.content).toEqual([{ type: "text", text: "sampled: over sse" }]);
     const added = await runner.client.callTool({ name: "add", arguments: { a: 2, b: 3 } });
     expect(added.content).toEqual([{ type: "text", text: "5" }]);
     expect(server.requests.some((r) => r.method === "POST" && r.url.startsWith("/messages"))).toBe(

@@ -1,0 +1,65 @@
+// The stdio side, driven by hand: stdout carries JSON-RPC lines and nothing else.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { closeServers, startStreamServer } from "./helpers/servers.js";
+
+const RUNNER = fileURLToPath(new URL("./fixtures/stdio-runner.mjs", import.meta.url));
+
+afterEach(async () => {
+  await closeServers();
+});
+
+describe("stdio side", () => {
+  it("writes only JSON-RPC lines to stdout, answers garbage with a parse error and exits when stdin ends", async () => {
+    const server = await startStreamServer();
+    const child = spawn(process.execPath, [RUNNER], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        STDIO_RUNNER_OPTIONS: JSON.stringify({ url: server.url, transport: "stream" }),
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString("utf8");
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code)),
+    );
+
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "raw", version: "1" },
+      },
+    };
+    child.stdin.write("this is not json\n");
+    child.stdin.write(`${JSON.stringify(initialize)}\n`);
+    const deadline = Date.now() + 10_000;
+    while (!stdout.includes('"id":1') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    child.stdin.end();
+    expect(await exited).toBe(0);
+
+    const lines = stdout.split("\n").filter((l) => l !== "");
+    const messages = lines.map(
+      (l) => JSON.parse(l) as { jsonrpc: string; id: unknown; error?: { code: number } },
+    );
+    expect(messages.every((m) => m.jsonrpc === "2.0")).toBe(true);
+    expect(messages[0]).toMatchObject({ id: null, error: { code: -32700 } });
+    expect(messages[1]).toMatchObject({ id: 1, result: { serverInfo: { name: "echo-fixture" } } });
+    // Diagnostics went to stderr.
+    expect(stderr).toMatch(/not JSON/);
+    // Ending stdin ended the remote session.
+    expect(server.deleted).toHaveLength(1);
+  });
+});
