@@ -1,0 +1,224 @@
+// Origin and Host validation, API key and authenticate on every endpoint,
+// and CORS headers browsers accept.
+import http from "node:http";
+import { describe, expect, it } from "vitest";
+import {
+  connectSse,
+  connectStreamable,
+  initializeBody,
+  JSON_HEADERS,
+  rawInitialize,
+  startEcho,
+  textOf,
+} from "./helpers.js";
+
+const init = JSON.stringify(initializeBody(1));
+
+/** fetch cannot set Host, so use node:http for that. */
+function requestWithHost(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/mcp",
+        method: "POST",
+        headers: { ...JSON_HEADERS, Host: host },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => {
+          body += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end(init);
+  });
+}
+
+describe("Origin and Host", () => {
+  it("rejects a foreign Origin with 403 and a JSON-RPC error; accepts localhost origins", async () => {
+    const { url } = await startEcho();
+    const bad = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Origin: "https://evil.example" },
+      body: init,
+    });
+    expect(bad.status).toBe(403);
+    const body = (await bad.json()) as { error: { code: number; message: string } };
+    expect(body.error.message).toContain("Origin");
+    const good = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Origin: "http://localhost:3000" },
+      body: init,
+    });
+    expect(good.status).toBe(200);
+    await good.text();
+  });
+
+  it("honours an allow-list", async () => {
+    const { url } = await startEcho({ allowedOrigins: ["https://app.example"] });
+    const ok = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Origin: "https://app.example" },
+      body: init,
+    });
+    expect(ok.status).toBe(200);
+    await ok.text();
+    const local = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Origin: "http://localhost:1" },
+      body: init,
+    });
+    expect(local.status).toBe(403);
+    await local.text();
+  });
+
+  it("rejects a foreign Host on a loopback bind (DNS rebinding); loopback names with any port pass", async () => {
+    const { port } = await startEcho();
+    const bad = await requestWithHost(port, "evil.example:80");
+    expect(bad.status).toBe(403);
+    expect(JSON.parse(bad.body).error.message).toContain("Host");
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, "[::1]:9", "localhost"]) {
+      expect((await requestWithHost(port, host)).status).toBe(200);
+    }
+  });
+});
+
+describe("auth", () => {
+  it("requires the API key on every endpoint; /ping and OPTIONS are exempt", async () => {
+    const { url } = await startEcho({ apiKey: "s3cret" });
+    const attempts: Array<[string, RequestInit]> = [
+      ["/mcp", { method: "POST", headers: JSON_HEADERS, body: init }],
+      ["/mcp", { method: "GET", headers: { Accept: "text/event-stream", "Mcp-Session-Id": "x" } }],
+      ["/mcp", { method: "DELETE", headers: { "Mcp-Session-Id": "x" } }],
+      ["/sse", { method: "GET" }],
+      ["/messages?sessionId=x", { method: "POST", headers: JSON_HEADERS, body: init }],
+    ];
+    for (const [path, init] of attempts) {
+      const res = await fetch(`${url}${path}`, init);
+      expect(res.status, `${init.method} ${path}`).toBe(401);
+      await res.text();
+    }
+    const wrong = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "X-API-Key": "nope" },
+      body: init,
+    });
+    const body = (await wrong.json()) as { id: number; error: { message: string } };
+    expect(body.id).toBe(1);
+    expect(wrong.headers.get("www-authenticate")).toBeNull();
+    const bearer = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Authorization: "Bearer nope" },
+      body: init,
+    });
+    expect(bearer.status).toBe(401);
+    expect(bearer.headers.get("www-authenticate")).toContain("Bearer");
+    await bearer.text();
+    expect((await fetch(`${url}/ping`)).status).toBe(200);
+    expect(
+      (await fetch(`${url}/mcp`, { method: "OPTIONS", headers: { Origin: "http://localhost:1" } }))
+        .status,
+    ).toBe(204);
+    const client = await connectStreamable(`${url}/mcp`, { headers: { "X-API-Key": "s3cret" } });
+    expect(textOf(await client.callTool({ name: "echo", arguments: { text: "in" } }))).toBe("in");
+    const sse = await connectSse(`${url}/sse`, { headers: { Authorization: "Bearer s3cret" } });
+    expect(textOf(await sse.callTool({ name: "echo", arguments: { text: "sse" } }))).toBe("sse");
+  });
+
+  it("authenticate: a refusal is 401 with its message and the request id; a throw is 401", async () => {
+    const { url } = await startEcho({
+      authenticate: (req) => {
+        if (req.headers["x-boom"]) throw new Error("token service down");
+        return req.headers.authorization === "Bearer good"
+          ? { authenticated: true }
+          : { authenticated: false, error: "bad token" };
+      },
+    });
+    const refused = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Authorization: "Bearer bad" },
+      body: init,
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain("Bearer");
+    const body = (await refused.json()) as { id: number; error: { message: string } };
+    expect(body).toMatchObject({ id: 1, error: { message: expect.stringContaining("bad token") } });
+    const thrown = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "X-Boom": "1" },
+      body: init,
+    });
+    expect(thrown.status).toBe(401);
+    await thrown.text();
+    const sessionId = await rawInitialize(url, { Authorization: "Bearer good" });
+    expect(sessionId).toBeTruthy();
+  });
+});
+
+describe("CORS", () => {
+  it("answers preflight with every protocol header, DELETE, and no * with credentials", async () => {
+    const { url } = await startEcho({ cors: { credentials: true } });
+    const res = await fetch(`${url}/mcp`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "DELETE" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(res.headers.get("access-control-allow-methods")).toContain("DELETE");
+    const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+    for (const h of [
+      "mcp-session-id",
+      "mcp-protocol-version",
+      "last-event-id",
+      "mcp-method",
+      "mcp-name",
+      "x-api-key",
+      "authorization",
+    ]) {
+      expect(allowed).toContain(h);
+    }
+  });
+
+  it("exposes Mcp-Session-Id on normal responses; cors: false sends no CORS headers", async () => {
+    const { url } = await startEcho();
+    const res = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Origin: "http://localhost:5173" },
+      body: init,
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+    expect(res.headers.get("access-control-expose-headers")).toContain("Mcp-Session-Id");
+    await res.text();
+    const off = await startEcho({ cors: false });
+    const plain = await fetch(`${off.url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Origin: "http://localhost:5173" },
+      body: init,
+    });
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    await plain.text();
+  });
+
+  it("a full options object: origin list, allowedHeaders *, maxAge", async () => {
+    const { url } = await startEcho({
+      allowedOrigins: "*",
+      cors: { origin: ["https://a.example"], allowedHeaders: "*", maxAge: 60 },
+    });
+    const res = await fetch(`${url}/mcp`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://a.example", "Access-Control-Request-Headers": "x-custom" },
+    });
+    expect(res.headers.get("access-control-allow-headers")).toBe("x-custom");
+    expect(res.headers.get("access-control-max-age")).toBe("60");
+    const other = await fetch(`${url}/mcp`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://b.example" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
