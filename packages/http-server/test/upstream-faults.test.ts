@@ -1,0 +1,75 @@
+// A dying upstream answers its session's pending requests with an error at
+// once, the session is removed, and other sessions carry on.
+import { waitFor } from "@mcp-proxy/test-utils";
+import { describe, expect, it } from "vitest";
+import { connectStreamable, JSON_HEADERS, rawInitialize, startEcho, textOf } from "./helpers.js";
+
+describe("upstream faults", () => {
+  it("fails the pending requests of the dead session only", async () => {
+    const closed: string[] = [];
+    const { url } = await startEcho({ onClose: (s) => void closed.push(s.sessionId ?? "") });
+    const healthy = await connectStreamable(`${url}/mcp`);
+    const doomed = await rawInitialize(url);
+    const headers = { ...JSON_HEADERS, "Mcp-Session-Id": doomed };
+    // A slow call is in flight when the child exits.
+    const pending = fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...headers, Accept: "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 5,
+        method: "tools/call",
+        params: { name: "slow", arguments: { ms: 30_000, steps: 1 } },
+      }),
+    });
+    const exit = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...headers, Accept: "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 6,
+        method: "tools/call",
+        params: { name: "exit", arguments: { code: 3 } },
+      }),
+    });
+    const exitBody = (await exit.json()) as { id: number; error?: { code: number } };
+    expect(exitBody.id).toBe(6);
+    const answer = (await (await pending).json()) as {
+      id: number;
+      error: { code: number; message: string };
+    };
+    expect(answer.id).toBe(5);
+    expect(answer.error.code).toBe(-32000);
+    await waitFor(() => closed.includes(doomed), 5000);
+    const after = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "ping" }),
+    });
+    expect(after.status).toBe(404);
+    await after.text();
+    expect(
+      textOf(await healthy.callTool({ name: "echo", arguments: { text: "still here" } })),
+    ).toBe("still here");
+  });
+
+  it("stateless: a dead shared upstream fails its requests and is replaced on the next request", async () => {
+    const { url } = await startEcho({ stateless: true });
+    const client = await connectStreamable(`${url}/mcp`);
+    const slow = client.callTool({ name: "slow", arguments: { ms: 30_000, steps: 1 } });
+    const failed = expect(slow).rejects.toThrow(/Upstream closed/);
+    expect(textOf(await client.callTool({ name: "exit", arguments: { code: 1 } }))).toBe(
+      "exiting with 1",
+    );
+    await failed;
+    await waitFor(async () => {
+      try {
+        return (
+          textOf(await client.callTool({ name: "echo", arguments: { text: "again" } })) === "again"
+        );
+      } catch {
+        return false;
+      }
+    }, 10_000);
+  });
+});
