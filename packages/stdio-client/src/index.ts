@@ -14,4 +14,5 @@ export type { SseEvent } from "./sse-parser.js";
 export { SseParser } from "./sse-parser.js";
 export type { StartStdioServerOptions, StdioServerHandle } from "./start-stdio-server.js";
 export { DEFAULT_TRANSPORT, startStdioServer } from "./start-stdio-server.js";
+export { DEFAULT_STDIN_END_GRACE_MS } from "./stdio-transport.js";
 export { StreamableHttpClientTransport } from "./streamable-http-client.js";

@@ -4,14 +4,22 @@
 import {
   DEFAULT_MAX_LINE_LENGTH,
   ErrorCodes,
+  isRequest,
   JsonRpcErrorCodes,
   jsonRpcError,
   LineSplitter,
   type Logger,
   McpProxyError,
+  messageId,
 } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+
+/**
+ * When stdin ends while requests are still in flight (e.g. `echo '…' | mcp-proxy
+ * stdio URL`), wait this long for their answers before closing, ms.
+ */
+export const DEFAULT_STDIN_END_GRACE_MS = 2_000;
 
 export class StdioStreamTransport implements Transport {
   onclose?: () => void;
@@ -23,7 +31,11 @@ export class StdioStreamTransport implements Transport {
   readonly #logger: Logger;
   readonly #splitter: LineSplitter;
   #closed = false;
+  #ending = false;
   #closing: Promise<void> | undefined;
+  /** Requests read from the input and not answered yet. */
+  readonly #unanswered = new Set<RequestId>();
+  #drained: (() => void) | undefined;
 
   constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, logger: Logger) {
     this.#input = input;
@@ -48,6 +60,15 @@ export class StdioStreamTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed)
       throw new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "stdio transport is closed");
+    const id = messageId(message);
+    if (
+      id !== undefined &&
+      !isRequest(message) &&
+      this.#unanswered.delete(id) &&
+      this.#unanswered.size === 0
+    ) {
+      this.#drained?.();
+    }
     const ok = this.#output.write(`${JSON.stringify(message)}\n`);
     if (!ok) await new Promise<void>((resolve) => this.#output.once("drain", resolve));
   }
@@ -72,8 +93,19 @@ export class StdioStreamTransport implements Transport {
   };
 
   readonly #onEnd = () => {
+    if (this.#ending) return;
+    this.#ending = true;
     this.#splitter.flush();
-    void this.close();
+    if (this.#unanswered.size === 0) {
+      void this.close();
+      return;
+    }
+    const timer = setTimeout(() => this.#drained?.(), DEFAULT_STDIN_END_GRACE_MS);
+    this.#drained = () => {
+      clearTimeout(timer);
+      this.#drained = undefined;
+      void this.close();
+    };
   };
 
   readonly #onError = (error: Error) => {
@@ -96,6 +128,7 @@ export class StdioStreamTransport implements Transport {
       return;
     }
     // The remote server validates messages; we only forward them.
+    if (isRequest(value)) this.#unanswered.add((value as { id: RequestId }).id);
     this.onmessage?.(value as JSONRPCMessage);
   }
 }

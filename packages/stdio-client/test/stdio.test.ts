@@ -6,6 +6,17 @@ import { closeServers, startStreamServer } from "./helpers/servers.js";
 
 const RUNNER = fileURLToPath(new URL("./fixtures/stdio-runner.mjs", import.meta.url));
 
+const initialize = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+};
+
 afterEach(async () => {
   await closeServers();
 });
@@ -61,5 +72,29 @@ describe("stdio side", () => {
     expect(stderr).toMatch(/not JSON/);
     // Ending stdin ended the remote session.
     expect(server.deleted).toHaveLength(1);
+  });
+
+  it("answers requests still in flight when stdin ends right after them (a piped script)", async () => {
+    const server = await startStreamServer();
+    const child = spawn(process.execPath, [RUNNER], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        STDIO_RUNNER_OPTIONS: JSON.stringify({ url: server.url, transport: "stream" }),
+      },
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString("utf8");
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code)),
+    );
+    child.stdin.end(`${JSON.stringify(initialize)}\n`);
+    expect(await exited).toBe(0);
+    expect(JSON.parse(stdout.trim())).toMatchObject({
+      id: 1,
+      result: { serverInfo: { name: "echo-fixture" } },
+    });
   });
 });
