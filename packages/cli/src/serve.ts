@@ -2,7 +2,7 @@
 // (stateless mode: one shared child), bridged at the transport level by
 // http-server. This file only composes: config -> startHTTPServer options,
 // startup lines, supervision and shutdown.
-import type { ChildExitInfo, Logger } from "@mcp-proxy/core";
+import type { ChildExitInfo } from "@mcp-proxy/core";
 import { createStderrLogger } from "@mcp-proxy/core";
 import {
   DEFAULT_CORS_ALLOWED_HEADERS,
@@ -21,11 +21,9 @@ import { packageVersion } from "./help.js";
 import { checkCommand, checkReadable } from "./preflight.js";
 import { withRequestTimeouts } from "./request-timeout.js";
 import { handleShutdownSignals } from "./signals.js";
+import { exposureWarning, startupLines } from "./startup-banner.js";
 import { Supervisor } from "./supervisor.js";
 import { openTrafficLog, type TrafficLog } from "./traffic-log.js";
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-const ALL_INTERFACES = new Set(["0.0.0.0", "::", "[::]", "", "0:0:0:0:0:0:0:0"]);
 
 /** Runs the proxy until a signal or the shared child ends it; resolves with the exit code. */
 export async function runServe(
@@ -161,7 +159,18 @@ export async function runServe(
     await log.close();
     throw error;
   }
-  printStartup(config, handle, label, logger);
+  if (config.logging.logLevel !== "silent") {
+    process.stderr.write(
+      `${startupLines(config, handle.url, label, packageVersion()).join("\n")}\n`,
+    );
+  }
+  const warning = exposureWarning(config.host, config.apiKey);
+  if (warning) process.stderr.write(`${warning.join("\n")}\n`);
+  logger.debug("proxy options", {
+    stateless: config.stateless,
+    eventStore: config.eventStore,
+    restart: config.restart,
+  });
 
   const removeSignals = handleShutdownSignals({
     close: stop,
@@ -188,47 +197,6 @@ function observer(
     }
     write?.(event);
   };
-}
-
-function printStartup(
-  config: ServeConfig,
-  handle: HTTPServerHandle,
-  label: string,
-  logger: Logger,
-): void {
-  const lines = [`mcp-proxy ${packageVersion()} serving: ${label}`];
-  if (config.streamEndpoint) lines.push(`  Streamable HTTP: ${handle.url}${config.streamEndpoint}`);
-  if (config.sseEndpoint) lines.push(`  SSE:             ${handle.url}${config.sseEndpoint}`);
-  lines.push(`  health:          ${handle.url}/health (readiness), ${handle.url}/ping (liveness)`);
-  lines.push(
-    `  mode:            ${config.stateless ? "stateless (one shared child for all requests)" : "stateful (one child per session)"}`,
-  );
-  lines.push(
-    `  auth:            ${config.apiKey ? "API key required (X-API-Key or Authorization: Bearer)" : "off"}`,
-  );
-  if (config.logging.logFile) lines.push(`  traffic log:     ${config.logging.logFile}`);
-  if (config.logging.logLevel !== "silent") process.stderr.write(`${lines.join("\n")}\n`);
-
-  const host = config.host.toLowerCase();
-  if (!config.apiKey && !LOOPBACK_HOSTS.has(host)) {
-    const where = ALL_INTERFACES.has(host) ? `ALL interfaces (${config.host})` : config.host;
-    const bar = "!".repeat(78);
-    process.stderr.write(
-      [
-        bar,
-        `!! WARNING: listening on ${where} WITHOUT an API key.`,
-        "!! Anyone who can reach this port can talk to the server, and through it run",
-        `!! whatever it does. Set --apiKey (or MCP_PROXY_API_KEY), or --host 127.0.0.1.`,
-        bar,
-        "",
-      ].join("\n"),
-    );
-  }
-  logger.debug("proxy options", {
-    stateless: config.stateless,
-    eventStore: config.eventStore,
-    restart: config.restart,
-  });
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

@@ -1,0 +1,50 @@
+// What the proxy says on stderr when it is up: the URLs it serves, the mode,
+// whether auth is on, and a loud warning when it is reachable from other
+// machines without an API key (it runs a process on every client's behalf).
+import type { ServeConfig } from "./config.js";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+const ALL_INTERFACES = new Set(["0.0.0.0", "::", "[::]", "", "0:0:0:0:0:0:0:0"]);
+
+/** The startup lines; `baseUrl` is the bound URL without a path. */
+export function startupLines(
+  config: ServeConfig,
+  baseUrl: string,
+  label: string,
+  version: string,
+): string[] {
+  const lines = [`mcp-proxy ${version} serving: ${label}`];
+  if (config.streamEndpoint) lines.push(`  Streamable HTTP: ${baseUrl}${config.streamEndpoint}`);
+  if (config.sseEndpoint) lines.push(`  SSE:             ${baseUrl}${config.sseEndpoint}`);
+  lines.push(`  health:          ${baseUrl}/health (readiness), ${baseUrl}/ping (liveness)`);
+  lines.push(
+    `  mode:            ${config.stateless ? "stateless (one shared child for all requests)" : "stateful (one child per session)"}`,
+  );
+  lines.push(
+    `  auth:            ${config.apiKey ? "API key required (X-API-Key or Authorization: Bearer)" : "off"}`,
+  );
+  if (config.logging.logFile) lines.push(`  traffic log:     ${config.logging.logFile}`);
+  return lines;
+}
+
+/** True for hosts only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return LOOPBACK_HOSTS.has(h) || h.startsWith("127.");
+}
+
+/** The warning box for a non-loopback bind without an API key, or undefined. */
+export function exposureWarning(host: string, apiKey: string | undefined): string[] | undefined {
+  if (apiKey || isLoopbackHost(host)) return undefined;
+  const where = ALL_INTERFACES.has(host.toLowerCase())
+    ? `ALL interfaces (${host || "unspecified"})`
+    : host;
+  const bar = "!".repeat(78);
+  return [
+    bar,
+    `!! WARNING: listening on ${where} WITHOUT an API key.`,
+    "!! Anyone who can reach this port can use the server, and through it run whatever",
+    "!! it can do on this machine. Set --apiKey (or MCP_PROXY_API_KEY), or --host 127.0.0.1.",
+    bar,
+  ];
+}
