@@ -1,0 +1,68 @@
+// createServer: an SDK Server per session on an in-process transport; the
+// request reaches createServer and authenticate's result reaches handlers as
+// authInfo, refreshed on every request.
+import type { IncomingMessage } from "node:http";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { describe, expect, it } from "vitest";
+import { connectSse, connectStreamable, startEcho, textOf } from "./helpers.js";
+
+function whoamiServer(seen: IncomingMessage[]): (req: IncomingMessage) => Server {
+  return (req) => {
+    seen.push(req);
+    const server = new Server(
+      { name: "whoami", version: "1.0.0" },
+      { capabilities: { tools: {} } },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: [{ name: "whoami", inputSchema: { type: "object" } }],
+    }));
+    server.setRequestHandler(CallToolRequestSchema, async (_request, extra) => ({
+      content: [{ type: "text", text: String(extra.authInfo?.clientId ?? "anonymous") }],
+    }));
+    return server;
+  };
+}
+
+describe.each([
+  ["streamable", false],
+  ["stateless", true],
+])("createServer (%s)", (_name, stateless) => {
+  it("passes the request to createServer and per-request authInfo to handlers", async () => {
+    const seen: IncomingMessage[] = [];
+    let user = "alice";
+    const { url } = await startEcho({
+      stateless,
+      createServer: whoamiServer(seen),
+      authenticate: () => ({ token: "t", clientId: user, scopes: [] }),
+    });
+    const client = await connectStreamable(`${url}/mcp`);
+    expect(seen.length).toBe(1);
+    expect(seen[0]?.url).toBe("/mcp");
+    expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("alice");
+    user = "bob";
+    expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("bob");
+  });
+});
+
+describe("createServer over legacy SSE", () => {
+  it("serves a Server per SSE connection and calls onConnect/onClose", async () => {
+    const events: string[] = [];
+    const seen: IncomingMessage[] = [];
+    const { url } = await startEcho({
+      createServer: whoamiServer(seen),
+      apiKey: "k",
+      onConnect: (s) => void events.push(`connect:${s.transport}:${s.server ? "server" : "none"}`),
+      onClose: (s) => void events.push(`close:${s.transport}`),
+    });
+    const client = await connectSse(`${url}/sse`, { headers: { "X-API-Key": "k" } });
+    expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("api-key");
+    await client.close();
+    expect(events[0]).toBe("connect:sse:server");
+  });
+
+  it("requires exactly one of createServer and createUpstream", async () => {
+    const { startHTTPServer } = await import("../src/index.js");
+    await expect(startHTTPServer({ port: 0 })).rejects.toThrow(/exactly one/);
+  });
+});
