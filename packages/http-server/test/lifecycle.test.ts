@@ -1,0 +1,120 @@
+// Sessions outlive TCP connections and expire on their own timer; long-lived
+// streams carry heartbeats; close() ends streams, lets in-flight requests
+// finish and releases everything; /ping and /health.
+
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
+import { describe, expect, it } from "vitest";
+import { JSON_HEADERS, rawInitialize, startEcho } from "./helpers.js";
+import { readSse } from "./sse-client.js";
+
+const ping = (id: number) => JSON.stringify({ jsonrpc: "2.0", id, method: "ping" });
+
+describe("lifecycle", () => {
+  it("sends heartbeat comments on the standalone stream", async () => {
+    const { url } = await startEcho({ heartbeatInterval: 30 });
+    const sessionId = await rawInitialize(url);
+    const abort = new AbortController();
+    const res = await fetch(`${url}/mcp`, {
+      headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId },
+      signal: abort.signal,
+    });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    let comments = 0;
+    for await (const event of readSse(res)) {
+      if ("comment" in event && ++comments === 2) break;
+    }
+    abort.abort();
+    expect(comments).toBe(2);
+  });
+
+  it("keeps a session across TCP keep-alive timeouts", async () => {
+    const { url } = await startEcho({ keepAliveTimeout: 20 });
+    const sessionId = await rawInitialize(url);
+    // Idle well past the keep-alive timeout: the socket closes, the session stays.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const res = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "Mcp-Session-Id": sessionId },
+      body: ping(1),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+  });
+
+  it("expires idle sessions and ends their upstream", async () => {
+    const pids: number[] = [];
+    const closed: string[] = [];
+    const { url } = await startEcho({
+      sessionTimeout: 200,
+      onClose: (s) => void closed.push(s.sessionId ?? ""),
+      createUpstream: () => {
+        const t = new ChildProcessTransport({
+          command: process.execPath,
+          args: [ECHO_SERVER],
+          stderr: "ignore",
+        });
+        const start = t.start.bind(t);
+        t.start = async () => {
+          await start();
+          if (t.pid) pids.push(t.pid);
+        };
+        return t;
+      },
+    });
+    const sessionId = await rawInitialize(url);
+    await waitFor(() => closed.includes(sessionId), 5000);
+    const res = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "Mcp-Session-Id": sessionId },
+      body: ping(2),
+    });
+    expect(res.status).toBe(404);
+    await res.text();
+    await waitFor(() => !isAlive(pids[0] as number), 5000);
+  });
+
+  it("close() ends open streams, lets an in-flight request finish, and is idempotent", async () => {
+    const handle = await startEcho({ closeGracePeriod: 5000 });
+    const sessionId = await rawInitialize(handle.url);
+    const stream = await fetch(`${handle.url}/mcp`, {
+      headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId },
+    });
+    const inFlight = fetch(`${handle.url}/mcp`, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, Accept: "application/json", "Mcp-Session-Id": sessionId },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 9,
+        method: "tools/call",
+        params: { name: "slow", arguments: { ms: 200, steps: 1 } },
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = handle.close();
+    const answer = (await (await inFlight).json()) as {
+      id: number;
+      result: { content: Array<{ text: string }> };
+    };
+    expect(answer.result.content[0]?.text).toBe("done after 200ms");
+    await closing;
+    await handle.close();
+    // The stream ended rather than hanging.
+    await stream.text().catch(() => "");
+    await expect(fetch(`${handle.url}/ping`)).rejects.toThrow();
+  });
+
+  it("serves /ping always and /health from the readiness hook", async () => {
+    let ok = true;
+    const { url } = await startEcho({
+      apiKey: "k",
+      health: () => ({ ok, detail: { children: 1 } }),
+    });
+    expect(await (await fetch(`${url}/ping`)).text()).toBe("pong");
+    const up = await fetch(`${url}/health`);
+    expect(up.status).toBe(200);
+    expect(await up.json()).toEqual({ ok: true, detail: { children: 1 } });
+    ok = false;
+    expect((await fetch(`${url}/health`)).status).toBe(503);
+  });
+});
