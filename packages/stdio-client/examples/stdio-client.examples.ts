@@ -1,0 +1,35 @@
+// The README's examples, type-checked with the package so they cannot rot.
+// In your own project, import from "@mcp-proxy/stdio-client".
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHttpClientTransport, startStdioServer } from "../src/index.js";
+
+/** Serve this process's stdin/stdout, forwarding to a remote server; exit when stdin ends. */
+export async function stdioFront(): Promise<void> {
+  const handle = await startStdioServer({
+    url: "https://mcp.example.com/mcp",
+    transport: "auto", // Streamable HTTP, falling back to HTTP+SSE
+    bearer: process.env.MCP_TOKEN,
+    headers: { "X-Team": "blue" },
+    sslCa: "/etc/ssl/corp-root.pem", // a PEM file path, for a private CA
+  });
+  await handle.closed; // stdin ended: the remote session was DELETEd
+}
+
+/** Refresh a short-lived token before every request. */
+export async function withTokenRefresh(getToken: () => Promise<string>): Promise<void> {
+  await startStdioServer({
+    url: "https://mcp.example.com/mcp",
+    getHeaders: async () => ({ Authorization: `Bearer ${await getToken()}` }),
+  });
+}
+
+/** The transports also work on their own, e.g. under the SDK's Client. */
+export async function listRemoteTools(): Promise<string[]> {
+  const client = new Client({ name: "my-app", version: "1.0.0" });
+  await client.connect(
+    new StreamableHttpClientTransport("https://mcp.example.com/mcp", { bearer: "abc" }),
+  );
+  const { tools } = await client.listTools();
+  await client.close(); // ends the session with DELETE
+  return tools.map((tool) => tool.name);
+}
