@@ -30,5 +30,63 @@ export type { LineSplitterOptions } from "./line-splitter.js";
 export { LineSplitter } from "./line-splitter.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createStderrLogger, silentLogger } from "./logger.js";
+export type { ModernGatewayOptions, ModernSink } from "./modern/gateway.js";
+export {
+  DEFAULT_GATEWAY_CLIENT_INFO,
+  DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS,
+  DEFAULT_INITIALIZE_TIMEOUT_MS,
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_MAX_UPSTREAMS,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_RESTART_WINDOW_MS,
+  DEFAULT_UPSTREAM_PROTOCOL,
+  ModernGateway,
+} from "./modern/gateway.js";
+export type { McpHeaderParam } from "./modern/header-values.js";
+export {
+  decodeHeaderValue,
+  encodeHeaderValue,
+  mcpHeaderParams,
+} from "./modern/header-values.js";
+export type {
+  JsonRpcErrorBody,
+  ModernValidationInput,
+  ModernValidationResult,
+} from "./modern/headers.js";
+export {
+  MISSING_REQUIRED_CLIENT_CAPABILITY,
+  modernErrorStatus,
+  modernRequestHeaders,
+  NAMED_METHODS,
+  unsupportedVersionError,
+  validateModernMeta,
+  validateModernRequest,
+} from "./modern/headers.js";
+export {
+  DEFAULT_MAX_PENDING_EXCHANGES,
+  DEFAULT_PENDING_EXCHANGE_TTL_MS,
+  INPUT_CAPABLE_METHODS,
+  INPUT_METHODS,
+} from "./modern/mrtr.js";
+export type { SubscriptionFilter } from "./modern/subscriptions.js";
+export {
+  CACHEABLE_METHODS,
+  DEFAULT_CACHE_SCOPE,
+  DEFAULT_CACHE_TTL_MS,
+} from "./modern/translate.js";
+export type { UpstreamProtocol } from "./modern/upstream.js";
+export { GATEWAY_CLIENT_CAPABILITIES } from "./modern/upstream.js";
+export type { HeaderBag, ProtocolEra } from "./modern/versions.js";
+export {
+  classifyEra,
+  isLegacyProtocolVersion,
+  isModernProtocolVersion,
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  LATEST_MODERN_PROTOCOL_VERSION,
+  LEGACY_PROTOCOL_VERSIONS,
+  META,
+  MODERN_PROTOCOL_VERSIONS,
+  metaProtocolVersion,
+} from "./modern/versions.js";
 export type { ProxyServerOptions } from "./proxy-server.js";
 export { proxyServer } from "./proxy-server.js";

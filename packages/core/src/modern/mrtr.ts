@@ -1,0 +1,119 @@
+// Multi round-trip requests for a 2025-era upstream: which server->client
+// requests may be surfaced to a modern client, and the bounded, expiring store
+// of parked exchanges named by an opaque, unguessable requestState.
+// Spec: basic/patterns/mrtr.mdx.
+import { randomBytes } from "node:crypto";
+
+/** Server->client requests that MRTR carries as `inputRequests`. */
+export const INPUT_METHODS: ReadonlySet<string> = new Set([
+  "sampling/createMessage",
+  "elicitation/create",
+  "roots/list",
+]);
+
+/** Client requests that may end in `input_required` (and so may trigger server->client requests). */
+export const INPUT_CAPABLE_METHODS: ReadonlySet<string> = new Set([
+  "tools/call",
+  "prompts/get",
+  "resources/read",
+]);
+
+/** Default cap on exchanges parked at once, across all clients. */
+export const DEFAULT_MAX_PENDING_EXCHANGES = 100;
+/** Default time a parked exchange waits for the client's retry. */
+export const DEFAULT_PENDING_EXCHANGE_TTL_MS = 5 * 60_000;
+
+/**
+ * The capability a modern client must have declared (in its request's
+ * `_meta` clientCapabilities) for the upstream's request, or undefined when
+ * it has it. MRTR: servers MUST NOT send inputRequests the client did not declare.
+ */
+export function missingCapability(
+  method: string,
+  params: Record<string, unknown> | undefined,
+  capabilities: Record<string, unknown>,
+): string | undefined {
+  const has = (key: string) => {
+    const v = capabilities[key];
+    return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : undefined;
+  };
+  if (method === "roots/list") return has("roots") ? undefined : "roots";
+  if (method === "sampling/createMessage") {
+    const sampling = has("sampling");
+    if (!sampling) return "sampling";
+    if ((params?.tools !== undefined || params?.toolChoice !== undefined) && !sampling.tools) {
+      return "sampling.tools";
+    }
+    return undefined;
+  }
+  if (method === "elicitation/create") {
+    const elicitation = has("elicitation");
+    if (!elicitation) return "elicitation";
+    // An empty elicitation object means form mode only.
+    if (params?.mode === "url" && !elicitation.url) return "elicitation.url";
+    if (params?.mode !== "url" && Object.keys(elicitation).length > 0 && !elicitation.form) {
+      return "elicitation.form";
+    }
+    return undefined;
+  }
+  return method;
+}
+
+/** A fresh opaque requestState: 192 random bits, URL-safe. */
+export function newRequestState(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/**
+ * Parked exchanges by requestState, bounded in count and lifetime. Taking an
+ * exchange removes it (a requestState is single-use); expiry calls `onExpire`.
+ */
+export class ExchangeStore<T> {
+  readonly #entries = new Map<string, { value: T; timer: NodeJS.Timeout }>();
+
+  constructor(
+    readonly max: number,
+    readonly ttlMs: number,
+    readonly onExpire: (value: T) => void,
+  ) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Parks `value`; returns its requestState, or undefined when the store is full. */
+  park(value: T): string | undefined {
+    if (this.#entries.size >= this.max) return undefined;
+    const state = newRequestState();
+    const timer = setTimeout(() => {
+      if (this.#entries.delete(state)) this.onExpire(value);
+    }, this.ttlMs);
+    timer.unref?.();
+    this.#entries.set(state, { value, timer });
+    return state;
+  }
+
+  /** Removes and returns the exchange named by `state`. */
+  take(state: string): T | undefined {
+    const entry = this.#entries.get(state);
+    if (!entry) return undefined;
+    this.#entries.delete(state);
+    clearTimeout(entry.timer);
+    return entry.value;
+  }
+
+  /** Drops every exchange whose value matches (e.g. on upstream death), without onExpire. */
+  dropWhere(match: (value: T) => boolean): void {
+    for (const [state, entry] of this.#entries) {
+      if (match(entry.value)) {
+        clearTimeout(entry.timer);
+        this.#entries.delete(state);
+      }
+    }
+  }
+
+  clear(): void {
+    for (const entry of this.#entries.values()) clearTimeout(entry.timer);
+    this.#entries.clear();
+  }
+}
