@@ -531,7 +531,7 @@ export class ModernGateway {
       );
     }
     if (call.method !== request.method || call.target !== targetOf(params)) {
-      this.#park(call);
+      this.#exchanges.park(call, state as string);
       return safeRespond(
         sink,
         jsonRpcError(
@@ -781,7 +781,7 @@ export class ModernGateway {
       call.flushQueued = false;
       const round = call.round;
       if (!round || call.ended || call.inputs.size === 0) return;
-      const state = this.#park(call);
+      const state = this.#exchanges.park(call);
       if (state === undefined) {
         this.#cancel(call, round);
         safeRespond(
@@ -811,10 +811,6 @@ export class ModernGateway {
         ),
       } as JSONRPCResultResponse);
     });
-  }
-
-  #park(call: Call): string | undefined {
-    return this.#exchanges.park(call);
   }
 
   // ---- helpers -------------------------------------------------------------

@@ -81,10 +81,13 @@ export class ExchangeStore<T> {
     return this.#entries.size;
   }
 
-  /** Parks `value`; returns its requestState, or undefined when the store is full. */
-  park(value: T): string | undefined {
+  /**
+   * Parks `value` under a fresh requestState (or `reuse`, to put back an
+   * exchange taken by a mismatched retry); undefined when the store is full.
+   */
+  park(value: T, reuse?: string): string | undefined {
     if (this.#entries.size >= this.max) return undefined;
-    const state = newRequestState();
+    const state = reuse ?? newRequestState();
     const timer = setTimeout(() => {
       if (this.#entries.delete(state)) this.onExpire(value);
     }, this.ttlMs);
