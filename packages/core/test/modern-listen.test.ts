@@ -66,8 +66,8 @@ describe("ModernGateway subscriptions/listen for a 2025-era upstream", () => {
       "notifications/tools/list_changed",
     ]);
     for (const n of all.notes) {
-      const meta = (n.params ?? {})._meta as Record<string, unknown>;
-      expect(meta[META.subscriptionId]).toBe("sub-1");
+      const meta = n.params?._meta as Record<string, unknown> | undefined;
+      expect(meta?.[META.subscriptionId]).toBe("sub-1");
     }
     // The other listener opted into nothing the server sent (and the log never goes to listeners).
     expect(methods(toolsOnly.notes)).toEqual(["notifications/subscriptions/acknowledged"]);
