@@ -119,7 +119,7 @@ export class StatelessUpstream {
         this.#send(shared, message, sendOptions, exchange, id);
       } else if (method === "notifications/initialized") {
         // The shared upstream was initialised once, by us.
-      } else if (method === "notifications/cancelled" && exchange === undefined) {
+      } else if (method === "notifications/cancelled") {
         // Without a session the cancelled request cannot be attributed to a client safely.
         this.#logger.debug("stateless cancellation dropped");
       } else {

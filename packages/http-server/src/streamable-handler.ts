@@ -125,7 +125,13 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
   const release = ctx.sessions.reserve();
   try {
     const id = randomUUID();
-    const upstream = await createUpstreamFor(ctx.options, req, id);
+    const upstream = await createUpstreamFor(ctx.options, req, id).catch((cause: unknown) => {
+      throw new McpProxyError(
+        ErrorCodes.SPAWN_FAILED,
+        "Bad Gateway: the upstream could not be created",
+        { cause },
+      );
+    });
     const session = new StreamableSession(id, upstream.transport, upstream.server, {
       eventStore: ctx.eventStore,
       heartbeatMs: ctx.heartbeatMs,

@@ -1,0 +1,82 @@
+// README snippets, type-checked with the package (see tsconfig "include").
+// Each function is one snippet; the README copies the region between the markers.
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { InMemoryEventStore, startHTTPServer } from "../src/index.js";
+
+export async function createServerExample() {
+  // #region createServer
+  const handle = await startHTTPServer({
+    // One SDK Server per session; `request` is the initialize POST (or the SSE GET).
+    createServer: async (_request) => {
+      const mcp = new McpServer({ name: "my-server", version: "1.0.0" });
+      mcp.registerTool("hello", { description: "Says hello" }, async (extra) => ({
+        content: [{ type: "text", text: `hello ${extra.authInfo?.clientId ?? "stranger"}` }],
+      }));
+      return mcp.server;
+    },
+    port: 8080,
+  });
+  console.error(`MCP at ${handle.url}/mcp (Streamable HTTP) and ${handle.url}/sse (legacy SSE)`);
+  // #endregion createServer
+  return handle;
+}
+
+export async function createUpstreamExample() {
+  // #region createUpstream
+  // Bridge raw JSON-RPC to a stdio server: one child process per session, no re-dispatch.
+  const handle = await startHTTPServer({
+    createUpstream: () =>
+      new ChildProcessTransport({ command: "npx", args: ["-y", "some-mcp-server"] }),
+    port: 8080,
+  });
+  // #endregion createUpstream
+  return handle;
+}
+
+export async function securityExample() {
+  // #region security
+  const handle = await startHTTPServer({
+    createUpstream: () => new ChildProcessTransport({ command: "my-mcp-server" }),
+    host: "0.0.0.0", // serve remote clients; the default binds 127.0.0.1 only
+    port: 8443,
+    sslCert: "/etc/mcp/cert.pem", // a path, or PEM text
+    sslKey: "/etc/mcp/key.pem",
+    apiKey: process.env.MCP_API_KEY, // X-API-Key or Authorization: Bearer
+    // Or your own check; what it returns reaches handlers as `authInfo`.
+    authenticate: async (request) => {
+      const token = request.headers.authorization?.replace(/^Bearer /i, "");
+      if (token !== "let-me-in") return { authenticated: false, error: "invalid token" };
+      return { token, clientId: "alice", scopes: ["mcp"] };
+    },
+    allowedOrigins: ["https://app.example.com"],
+    cors: { origin: ["https://app.example.com"], credentials: true, maxAge: 600 },
+  });
+  // #endregion security
+  return handle;
+}
+
+export async function statelessExample() {
+  // #region stateless
+  const handle = await startHTTPServer({
+    createUpstream: () => new ChildProcessTransport({ command: "my-mcp-server" }),
+    stateless: true, // one shared, initialised upstream; no Mcp-Session-Id
+    port: 8080,
+  });
+  // #endregion stateless
+  return handle;
+}
+
+export async function eventStoreExample() {
+  // #region eventStore
+  const handle = await startHTTPServer({
+    createUpstream: () => new ChildProcessTransport({ command: "my-mcp-server" }),
+    // Bounded: the oldest events go first. `eventStore: false` turns resumability off.
+    eventStore: new InMemoryEventStore({ maxEventsPerStream: 500, maxEvents: 50_000 }),
+    sessionTimeout: 10 * 60_000,
+    maxSessions: 200,
+    health: () => ({ ok: true }),
+  });
+  // #endregion eventStore
+  return handle;
+}
