@@ -37,7 +37,15 @@ export const DEFAULT_STREAM_ENDPOINT = "/mcp";
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 60_000;
 export const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS = 5_000;
-export const DEFAULT_EVENT_STORE_MAX_EVENTS = 1_000;
+export const DEFAULT_EVENT_STORE_MAX_EVENTS = DEFAULT_MAX_EVENTS_PER_STREAM;
+
+import {
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_EVENTS_PER_STREAM,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+} from "@mcp-proxy/http-server";
 
 const GENERAL = "General";
 const SERVER = "HTTP server";
@@ -123,7 +131,8 @@ const SSL_CA: FlagSpec = {
   name: "sslCa",
   kind: "string",
   group: SECURITY,
-  description: "PEM file of extra CA certificates (client certificates / upstream TLS)",
+  description:
+    "PEM file of CA certificates for the HTTPS server (e.g. to verify client certificates)",
   valueName: "path",
 };
 
@@ -191,6 +200,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     group: SERVER,
     description: "HTTP keep-alive timeout of idle sockets in ms (sessions do not depend on it)",
     valueName: "ms",
+    defaultLabel: String(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
     min: 0,
     max: MAX_MS,
   },
@@ -233,7 +243,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: "list",
     group: SECURITY,
     description:
-      "Origin accepted by the DNS-rebinding Origin check (repeatable; default: localhost origins)",
+      "Origin accepted by the DNS-rebinding Origin check (repeatable; * for any). Default: same-origin, plus localhost origins on a loopback bind",
     valueName: "origin",
     envSeparator: ",",
   },
@@ -266,7 +276,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "connectionTimeout",
     kind: "integer",
     group: SESSIONS,
-    description: "Give up when a child has not started within this time",
+    description:
+      "Answer initialize with an error when the child has not answered it within this time",
     valueName: "ms",
     defaultLabel: String(DEFAULT_CONNECTION_TIMEOUT_MS),
     min: 1,
@@ -276,9 +287,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "sessionTimeout",
     kind: "integer",
     group: SESSIONS,
-    description: "End a session (and its child) after this long without requests",
+    description: "End a session (and its child) after this long without requests; 0 never",
     valueName: "ms",
-    min: 1,
+    defaultLabel: `${DEFAULT_SESSION_TIMEOUT_MS} (30 min)`,
+    min: 0,
     max: MAX_MS,
   },
   {
@@ -287,6 +299,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     group: SESSIONS,
     description: "Refuse new sessions (503) beyond this many",
     valueName: "n",
+    defaultLabel: String(DEFAULT_MAX_SESSIONS),
     min: 1,
   },
   {
@@ -295,6 +308,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     group: SESSIONS,
     description: "Largest accepted request body in bytes (413 beyond)",
     valueName: "bytes",
+    defaultLabel: `${DEFAULT_MAX_BODY_SIZE} (10 MiB)`,
     min: 1,
   },
   {
@@ -319,7 +333,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: "enum",
     group: CHILD,
     description:
-      "When the shared child (--stateless) dies: never (exit with its code) or on-failure (restart with backoff)",
+      "When the shared child of --stateless dies: never (the proxy exits with its code) or on-failure (restart with backoff)",
     valueName: "policy",
     choices: ["never", "on-failure"],
     defaultLabel: "never",
@@ -358,7 +372,11 @@ export const STDIO_FLAGS: readonly FlagSpec[] = [
     description: "Send Authorization: Bearer <token>",
     valueName: "token",
   },
-  SSL_CA,
+  {
+    ...SSL_CA,
+    description:
+      "PEM file of the CA certificates to trust for the remote server (replaces the default roots)",
+  },
   LOG_LEVEL,
   { ...DEBUG, description: "Log level debug" },
   HELP,

@@ -29,4 +29,5 @@ export {
   STDIO_FLAGS,
   TAP_FLAGS,
 } from "./flags.js";
+export { flagTableMarkdown } from "./help.js";
 export { EXIT_USAGE, UsageError } from "./usage-error.js";

@@ -1,0 +1,33 @@
+// The README's flag tables and snippet are generated from the code; this keeps
+// them in step. Run with UPDATE_README=1 to rewrite them after changing a flag.
+import { readFileSync, writeFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import type { Mode } from "../src/argv.js";
+import { flagTableMarkdown } from "../src/help.js";
+
+const readmePath = new URL("../README.md", import.meta.url);
+const examplesPath = new URL("../src/parse.examples.ts", import.meta.url);
+const MODES: Mode[] = ["serve", "stdio", "tap"];
+
+function regenerate(readme: string): string {
+  let out = readme;
+  for (const mode of MODES) {
+    const block = new RegExp(
+      `(<!-- flags:${mode}:start -->)[\\s\\S]*?(<!-- flags:${mode}:end -->)`,
+    );
+    out = out.replace(block, `$1\n${flagTableMarkdown(mode)}\n$2`);
+  }
+  const source = readFileSync(examplesPath, "utf8");
+  const region = /\/\/#region parseCommandLine\n([\s\S]*?)\/\/#endregion/.exec(source)![1]!;
+  return out.replace(
+    /(<!-- snippet: src\/parse\.examples\.ts#parseCommandLine -->\n```ts\n)[\s\S]*?(```)/,
+    `$1${region}$2`,
+  );
+}
+
+it("documents every flag and its env var, as the code defines them", () => {
+  const readme = readFileSync(readmePath, "utf8");
+  const expected = regenerate(readme);
+  if (process.env.UPDATE_README === "1") writeFileSync(readmePath, expected);
+  else expect(readme).toBe(expected);
+});
