@@ -70,7 +70,7 @@ export class StdioStreamTransport implements Transport {
       this.#drained?.();
     }
     const ok = this.#output.write(`${JSON.stringify(message)}\n`);
-    if (!ok) await new Promise<void>((resolve) => this.#output.once("drain", resolve));
+    if (!ok) await this.#drain();
   }
 
   close(): Promise<void> {
@@ -86,6 +86,22 @@ export class StdioStreamTransport implements Transport {
       this.onclose?.();
     })();
     return this.#closing;
+  }
+
+  /** Waits for the output to drain, or to close or fail (then nothing more can be written). */
+  #drain(): Promise<void> {
+    const output = this.#output;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        output.off("drain", done);
+        output.off("close", done);
+        output.off("error", done);
+        resolve();
+      };
+      output.on("drain", done);
+      output.on("close", done);
+      output.on("error", done);
+    });
   }
 
   readonly #onData = (chunk: Buffer | string) => {

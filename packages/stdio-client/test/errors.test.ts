@@ -2,12 +2,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeRunners, spawnRunner } from "./helpers/runner.js";
+import { closeServers, startSseServer } from "./helpers/servers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   await closeRunners();
   await Promise.allSettled(cleanups.splice(0).map((c) => c()));
+  await closeServers();
 });
 
 /** A port with nothing listening: listen, note the port, close. */
@@ -48,5 +50,19 @@ describe("failures reach the local client as errors, never hangs", () => {
       requestTimeout: 300,
     });
     await expect(runner.client.connect(runner.transport)).rejects.toThrow(/timed out/);
+  });
+
+  it("ends when an SSE server closes its stream, failing what was pending", async () => {
+    const server = await startSseServer();
+    const runner = spawnRunner({ url: server.url, transport: "sse" });
+    await runner.client.connect(runner.transport);
+    const exited = new Promise<void>((resolve) => {
+      runner.transport.onclose = () => resolve();
+    });
+    const slow = runner.client.callTool({ name: "slow", arguments: { ms: 5000, steps: 1 } });
+    await server.dropSessions();
+    await expect(slow).rejects.toThrow(/closed the SSE stream/);
+    await exited;
+    expect(runner.stderr()).toMatch(/closed the SSE stream; the session is over/);
   });
 });

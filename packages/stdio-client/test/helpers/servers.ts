@@ -36,6 +36,8 @@ export interface TestServer {
   servers: McpServer[];
   /** Session ids the server saw a DELETE for. */
   deleted: string[];
+  /** Closes every open event stream and session from the server side (SSE servers). */
+  dropSessions(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,10 @@ export async function startStreamServer(options: TestServerOptions = {}): Promis
     sessions,
     servers,
     deleted,
+    dropSessions: async () => {
+      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      sessions.clear();
+    },
     close: async () => {
       live.delete(handle);
       await Promise.allSettled([
@@ -187,6 +193,10 @@ export async function startSseServer(options: TestServerOptions = {}): Promise<T
     sessions: new Map(),
     servers: [],
     deleted: [],
+    dropSessions: async () => {
+      await Promise.allSettled([...transports.values()].map((t) => t.close()));
+      transports.clear();
+    },
     close: async () => {
       live.delete(handle);
       await Promise.allSettled(bridges.map((b) => b.close()));
