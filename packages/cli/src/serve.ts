@@ -97,6 +97,7 @@ export async function runServe(
           line: line.slice(0, 200),
         }),
     });
+    // Wrapped so supervision learns when the process really runs, or why it could not.
     const started = child.start.bind(child);
     child.start = async () => {
       try {

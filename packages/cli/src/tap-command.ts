@@ -8,10 +8,12 @@ import { tapTransport } from "@mcp-proxy/tap";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { commandLabel, createChildTransport, describeExit, exitCodeOf } from "./child.js";
 import type { TapConfig } from "./config.js";
+import { checkCommand } from "./preflight.js";
 import { openTrafficLog } from "./traffic-log.js";
 
 /** Runs tap mode; resolves with the process exit code. */
 export async function runTap(config: TapConfig): Promise<number> {
+  checkCommand(config.child);
   const logger = createStderrLogger(config.logLevel);
   const log = openTrafficLog({
     ...(config.logFile ? { file: config.logFile } : {}),

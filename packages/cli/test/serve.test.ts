@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
+import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -312,5 +314,42 @@ describe("timeouts, restarts and logs", () => {
       .split("\n")
       .map((line) => (JSON.parse(line) as { message?: { method?: string } }).message?.method);
     expect(methods).toEqual(expect.arrayContaining(["initialize", "tools/call"]));
+  });
+});
+
+describe("TLS", () => {
+  it("serves HTTPS with --sslCert and --sslKey", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mcp-proxy-tls-"));
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    execFileSync(
+      "openssl",
+      [
+        ...[
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+        ],
+        ...["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+      ],
+      { stdio: "ignore" },
+    );
+    const proxy = await startProxy(["--sslCert", cert, "--sslKey", key, "--", "node", ECHO_SERVER]);
+    expect(proxy.url).toMatch(/^https:\/\//);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      https
+        .get(`${proxy.url}/ping`, { ca: readFileSync(cert) }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        })
+        .on("error", reject);
+    });
+    expect(status).toBe(200);
   });
 });

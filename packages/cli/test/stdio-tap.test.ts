@@ -7,7 +7,7 @@ import { ECHO_SERVER } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN, textOf } from "./helpers.js";
+import { BIN, cleanup, spawnBin, textOf } from "./helpers.js";
 
 const servers: HTTPServerHandle[] = [];
 const clients: Client[] = [];
@@ -15,6 +15,7 @@ const clients: Client[] = [];
 afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((c) => c.close()));
   await Promise.allSettled(servers.splice(0).map((s) => s.close()));
+  await cleanup();
 });
 
 /** An SDK client that spawns the built binary as its stdio server. */
@@ -107,5 +108,24 @@ describe("mcp-proxy tap -- <command>", () => {
     await client.callTool({ name: "echo", arguments: { text: "x" } });
     expect(stderr()).toContain("tools/call");
     expect(stderr()).toMatch(/→ initialize/);
+  });
+});
+
+describe("tap: the child ends the proxy", () => {
+  it("exits with the child's code and says why", async () => {
+    const bin = spawnBin([
+      "tap",
+      "--",
+      "node",
+      ECHO_SERVER,
+      "--exit-after",
+      "200",
+      "--exit-code",
+      "5",
+    ]);
+    const exit = await bin.exited;
+    expect(exit.code).toBe(5);
+    expect(bin.stderr()).toContain("exited with code 5");
+    expect(bin.stdout()).toBe("");
   });
 });
