@@ -430,18 +430,18 @@ export class StreamableHttpClientTransport implements Transport {
     this.#getAbort?.abort();
     this.#getAbort = undefined;
     this.#getCursor = {};
+    const version = this.#protocolVersion;
     this.#sessionId = undefined;
     this.#protocolVersion = undefined;
     const wasLost = this.#sessionLost;
     this.#sessionLost = false;
-    if (old !== undefined && !wasLost) void this.#deleteSession(old);
+    if (old !== undefined && !wasLost) void this.#deleteSession(old, version);
   }
 
-  async #deleteSession(sessionId: string): Promise<void> {
+  async #deleteSession(sessionId: string, version = this.#protocolVersion): Promise<void> {
     try {
       const protocol: Record<string, string> = { "mcp-session-id": sessionId };
-      if (this.#protocolVersion !== undefined)
-        protocol["mcp-protocol-version"] = this.#protocolVersion;
+      if (version !== undefined) protocol["mcp-protocol-version"] = version;
       const headers = await buildHeaders(this.#options, {}, protocol);
       const response = await request(this.#url, {
         method: "DELETE",

@@ -40,6 +40,31 @@ describe("TLS", () => {
     expect(echoed.content).toEqual([{ type: "text", text: "over tls" }]);
   });
 
+  it("presents a client certificate (sslCert, sslKey) to a server that requires one", async () => {
+    const { key, cert } = certificate;
+    const server = await startStreamServer({ tls: { key, cert, ca: cert } });
+    const runner = spawnRunner({
+      url: server.url,
+      transport: "stream",
+      sslCa: certificate.certPath,
+      sslCert: certificate.certPath,
+      sslKey: certificate.keyPath,
+    });
+    await runner.client.connect(runner.transport);
+    const tools = await runner.client.listTools();
+    expect(tools.tools.length).toBeGreaterThan(0);
+
+    // Without the client certificate the handshake is refused.
+    const anonymous = spawnRunner({
+      url: server.url,
+      transport: "stream",
+      sslCa: certificate.certPath,
+    });
+    await expect(anonymous.client.connect(anonymous.transport)).rejects.toThrow(
+      /Cannot reach https:/,
+    );
+  });
+
   it("refuses the same server without the CA, with a clear error", async () => {
     const server = await startStreamServer({
       tls: { key: certificate.key, cert: certificate.cert },

@@ -12,6 +12,8 @@ export interface RunnerOptions {
   bearer?: string;
   countHeader?: string;
   sslCa?: string;
+  sslCert?: string;
+  sslKey?: string;
   connectTimeout?: number;
   requestTimeout?: number;
 }

@@ -21,8 +21,8 @@ export interface RecordedRequest {
 export interface TestServerOptions {
   /** Answer 401 unless `Authorization: Bearer <token>` is sent. */
   requireBearer?: string;
-  /** Serve HTTPS with this key and certificate (PEM). */
-  tls?: { key: string; cert: string };
+  /** Serve HTTPS with this key and certificate (PEM); with `ca`, require client certificates it signed. */
+  tls?: { key: string; cert: string; ca?: string };
   /** Build an in-process server per session instead of bridging the echo child. */
   createServer?: () => McpServer;
 }
@@ -53,7 +53,12 @@ function listen(
       res.end(String(error));
     });
   };
-  return options.tls ? createHttpsServer(options.tls, wrapped) : createServer(wrapped);
+  if (!options.tls) return createServer(wrapped);
+  const { ca, ...tls } = options.tls;
+  return createHttpsServer(
+    ca ? { ...tls, ca, requestCert: true, rejectUnauthorized: true } : tls,
+    wrapped,
+  );
 }
 
 async function started(server: Server, path: string, tls: boolean): Promise<string> {

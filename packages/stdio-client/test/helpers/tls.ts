@@ -9,6 +9,7 @@ export interface TestCertificate {
   key: string;
   cert: string;
   certPath: string;
+  keyPath: string;
   cleanup(): void;
 }
 
@@ -41,6 +42,7 @@ export function makeCertificate(): TestCertificate {
     key: readFileSync(keyPath, "utf8"),
     cert: readFileSync(certPath, "utf8"),
     certPath,
+    keyPath,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
