@@ -14,7 +14,9 @@ function fakeRes() {
   return {
     headers,
     res: {
-      setHeader: (k: string, v: string) => void (headers[k.toLowerCase()] = v),
+      setHeader: (k: string, v: string) => {
+        headers[k.toLowerCase()] = v;
+      },
     } as unknown as ServerResponse,
   };
 }
