@@ -55,6 +55,8 @@ export interface ServeConfig {
    */
   cors: false | { origins?: "*" | string[]; allowedHeaders: string[] };
   allowedOrigins?: string[];
+  /** Extra Host names accepted on a loopback bind ("*" in the list: no Host check). */
+  allowedHosts?: string[];
   sslCa?: string;
   sslCert?: string;
   sslKey?: string;
@@ -282,6 +284,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
   }
   const apiKey = values.string("apiKey");
   const allowedOrigins = values.list("allowedOrigin");
+  const allowedHosts = values.list("allowedHost");
   const optional = <K extends string, V>(key: K, value: V | undefined) =>
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
@@ -295,6 +298,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     ...optional("apiKey", apiKey),
     cors,
     ...optional("allowedOrigins", allowedOrigins.length > 0 ? allowedOrigins : undefined),
+    ...optional("allowedHosts", allowedHosts.length > 0 ? allowedHosts : undefined),
     ...optional("sslCa", values.string("sslCa")),
     ...optional("sslCert", sslCert),
     ...optional("sslKey", sslKey),

@@ -247,6 +247,15 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     valueName: "origin",
     envSeparator: ",",
   },
+  {
+    name: "allowedHost",
+    kind: "list",
+    group: SECURITY,
+    description:
+      "Extra Host name accepted on a loopback bind, e.g. behind a reverse proxy (repeatable; * turns the Host check off)",
+    valueName: "host",
+    envSeparator: ",",
+  },
   SSL_CA,
   {
     name: "sslCert",

@@ -145,6 +145,9 @@ export async function runServe(
     ...(config.allowedOrigins
       ? { allowedOrigins: config.allowedOrigins.includes("*") ? "*" : config.allowedOrigins }
       : {}),
+    ...(config.allowedHosts
+      ? { allowedHosts: config.allowedHosts.includes("*") ? "*" : config.allowedHosts }
+      : {}),
     ...(config.sslCa ? { sslCa: config.sslCa } : {}),
     ...(config.sslCert ? { sslCert: config.sslCert } : {}),
     ...(config.sslKey ? { sslKey: config.sslKey } : {}),

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
+import http from "node:http";
 import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -351,5 +352,29 @@ describe("TLS", () => {
         .on("error", reject);
     });
     expect(status).toBe(200);
+  });
+});
+
+describe("DNS-rebinding checks", () => {
+  it("rejects a foreign Host on loopback unless --allowedHost names it", async () => {
+    const request = (url: string, host: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        http
+          .get(`${url}/sse`, { headers: { host } }, (res) => {
+            res.destroy();
+            resolve(res.statusCode);
+          })
+          .on("error", reject);
+      });
+    const strict = await startProxy(["--", "node", ECHO_SERVER]);
+    expect(await request(strict.url, "evil.example")).toBe(403);
+    const relaxed = await startProxy([
+      "--allowedHost",
+      "mcp.example.com",
+      "--",
+      "node",
+      ECHO_SERVER,
+    ]);
+    expect(await request(relaxed.url, "mcp.example.com")).toBe(200);
   });
 });
