@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, cleanup, connectClient, runBin, startProxy, textOf } from "./helpers.js";
 
@@ -376,5 +377,22 @@ describe("DNS-rebinding checks", () => {
       ECHO_SERVER,
     ]);
     expect(await request(relaxed.url, "mcp.example.com")).toBe(200);
+  });
+});
+
+describe("children follow their sessions", () => {
+  it("DELETE of a Streamable HTTP session and the end of an SSE stream kill that session's child", async () => {
+    const proxy = await startProxy(["--", "node", ECHO_SERVER]);
+    const stream = await connectClient(`${proxy.url}/mcp`);
+    const sse = await connectClient(`${proxy.url}/sse`, "sse");
+    const pidOf = async (c: typeof stream) =>
+      JSON.parse(textOf(await c.callTool({ name: "pid", arguments: {} }))).pid as number;
+    const streamPid = await pidOf(stream);
+    const ssePid = await pidOf(sse);
+    expect(streamPid).not.toBe(ssePid);
+    await (stream.transport as StreamableHTTPClientTransport).terminateSession();
+    await stream.close();
+    await sse.close();
+    await waitFor(() => !isAlive(streamPid) && !isAlive(ssePid), 8000);
   });
 });
