@@ -28,6 +28,7 @@ import { Exchange } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
 import type { StartHTTPServerOptions } from "./options.js";
 import type { PostContext } from "./streamable-session.js";
+import { SubscriptionCounter } from "./subscriptions.js";
 import { createUpstreamFor } from "./upstream.js";
 
 /** How long the shared upstream may take to answer our initialize. */
@@ -39,6 +40,9 @@ interface Shared {
   remapper: IdRemapper<Exchange>;
   /** Upstream ids of requests we sent ourselves (initialize). */
   own: Map<string, (message: JSONRPCMessage) => void>;
+  subscriptions: SubscriptionCounter;
+  /** Upstream ids of forwarded resources/subscribe requests -> their URI. */
+  subscribing: Map<string, string>;
 }
 
 type Params = { _meta?: Record<string, unknown>; progressToken?: unknown; [key: string]: unknown };
@@ -106,7 +110,21 @@ export class StatelessUpstream {
           });
           continue;
         }
+        const uri = (message as { params?: { uri?: unknown } }).params?.uri;
+        if (method === "resources/subscribe" && typeof uri === "string") {
+          if (!shared.subscriptions.shouldForwardSubscribe(uri)) {
+            exchange.deliver({ jsonrpc: "2.0", id, result: {} });
+            continue;
+          }
+        } else if (method === "resources/unsubscribe" && typeof uri === "string") {
+          if (!shared.subscriptions.shouldForwardUnsubscribe(uri)) {
+            exchange.deliver({ jsonrpc: "2.0", id, result: {} });
+            continue;
+          }
+        }
         const upstreamId = shared.remapper.outgoing(id, exchange);
+        if (method === "resources/subscribe" && typeof uri === "string")
+          shared.subscribing.set(upstreamId, uri);
         const params = (message as { params?: Params }).params;
         const meta = params?._meta;
         // Progress tokens are client-chosen and may collide: use the upstream id instead.
@@ -191,6 +209,8 @@ export class StatelessUpstream {
       initResult: undefined as unknown as InitializeResult,
       remapper: new IdRemapper<Exchange>("s"),
       own: new Map(),
+      subscriptions: new SubscriptionCounter(),
+      subscribing: new Map(),
     };
     transport.onmessage = (message, extra) =>
       this.#fromUpstream(shared, message, extra as UpstreamMessageExtra);
@@ -258,6 +278,11 @@ export class StatelessUpstream {
       }
       const entry = id === undefined ? undefined : shared.remapper.incoming(id);
       if (!entry) return;
+      const uri = shared.subscribing.get(id as string);
+      if (uri !== undefined) {
+        shared.subscribing.delete(id as string);
+        if (kind === "response") shared.subscriptions.subscribed(uri);
+      }
       (message as { id: RequestId }).id = entry.originalId;
       entry.owner.deliver(message);
       return;

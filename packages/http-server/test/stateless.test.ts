@@ -1,5 +1,8 @@
 // Stateless mode: one shared, already-initialised upstream serves concurrent
 // clients; ids and progress tokens are remapped so nothing crosses over.
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import { CONFORMANCE_SERVER } from "@mcp-proxy/test-utils";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import {
   connectStreamable,
@@ -82,5 +85,37 @@ describe("stateless mode", () => {
     });
     const body = (await res.json()) as Array<{ id: string | number }>;
     expect(body.map((m) => m.id).sort()).toEqual([1, "a"].sort());
+  });
+
+  it("reference-counts resource subscriptions on the shared upstream", async () => {
+    const upstreamMethods: string[] = [];
+    const { url } = await startEcho({
+      stateless: true,
+      createUpstream: () => {
+        const t = new ChildProcessTransport({
+          command: process.execPath,
+          args: [CONFORMANCE_SERVER],
+          stderr: "ignore",
+        });
+        const send = t.send.bind(t);
+        t.send = (message: JSONRPCMessage) => {
+          const method = (message as { method?: string }).method;
+          if (method?.startsWith("resources/")) upstreamMethods.push(method);
+          return send(message);
+        };
+        return t;
+      },
+    });
+    const [a, b] = await Promise.all([
+      connectStreamable(`${url}/mcp`),
+      connectStreamable(`${url}/mcp`),
+    ]);
+    const uri = "test://watched-resource";
+    await a?.subscribeResource({ uri });
+    await b?.subscribeResource({ uri });
+    await a?.unsubscribeResource({ uri });
+    expect(upstreamMethods).toEqual(["resources/subscribe"]);
+    await b?.unsubscribeResource({ uri });
+    expect(upstreamMethods).toEqual(["resources/subscribe", "resources/unsubscribe"]);
   });
 });
