@@ -1,6 +1,8 @@
 import { waitFor } from "@mcp-proxy/test-utils";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
   CreateMessageRequestSchema,
+  CreateMessageResultSchema,
   LoggingMessageNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -39,6 +41,45 @@ describe("round trips through the stdio front", () => {
 
     await runner.client.callTool({ name: "notify", arguments: {} });
     await waitFor(() => logs.includes("hello from fixture"));
+  });
+
+  it("answers a server-to-client request sent on a POST's response stream", async () => {
+    const server = await startStreamServer({
+      createServer: () => {
+        const mcp = new McpServer({ name: "in-process", version: "1.0.0" });
+        mcp.registerTool("ask", { description: "samples within the call" }, async (extra) => {
+          // relatedRequestId: this request travels on the call's own SSE stream.
+          const answer = await extra.sendRequest(
+            {
+              method: "sampling/createMessage",
+              params: {
+                messages: [{ role: "user", content: { type: "text", text: "q" } }],
+                maxTokens: 5,
+              },
+            },
+            CreateMessageResultSchema,
+          );
+          return {
+            content: [
+              {
+                type: "text",
+                text: `got ${answer.content.type === "text" ? answer.content.text : "?"}`,
+              },
+            ],
+          };
+        });
+        return mcp;
+      },
+    });
+    const runner = spawnRunner({ url: server.url, transport: "stream" });
+    runner.client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: "assistant",
+      model: "test",
+      content: { type: "text", text: "answer" },
+    }));
+    await runner.client.connect(runner.transport);
+    const result = await runner.client.callTool({ name: "ask", arguments: {} });
+    expect(result.content).toEqual([{ type: "text", text: "got answer" }]);
   });
 
   it("speaks the 2024-11-05 SSE transport", async () => {
