@@ -98,6 +98,8 @@ const LOG_RANK: Readonly<Record<string, number>> = {
   emergency: 7,
 };
 const MAX_TOOL_PAGES = 20;
+/** How long fetched tool input schemas are trusted without a list_changed. */
+const TOOL_SCHEMA_TTL_MS = 60_000;
 const MAX_STATE_ROUTES = 1000;
 
 interface Round {
@@ -138,6 +140,26 @@ type Slot = { upstream: Upstream<Call>; ready: Promise<void> };
 /**
  * Serves modern (2026-07-28) requests from shared upstreams. `handle()` and
  * `listen()` never throw: every outcome goes to the sink.
+ *
+ * Attribution rules (a stdio upstream's messages carry no request context):
+ * - progress is routed by progress token (each request gets its own upstream
+ *   token, mapped back to the caller's);
+ * - `notifications/message` goes to a request only when it is the single
+ *   request in flight on that upstream and it asked for logs (`_meta`
+ *   logLevel) at or below the message's level; otherwise it is dropped, never
+ *   broadcast;
+ * - a server->client request (sampling, elicitation, roots) belongs to the
+ *   single MRTR-capable request (tools/call, prompts/get, resources/read) in
+ *   flight on that upstream, parked exchanges included; with several, the
+ *   upstream gets an error. Routing avoids that when `maxUpstreams` > 1 by
+ *   giving each concurrent MRTR-capable request an upstream of its own; with
+ *   one shared upstream (the default, which keeps a stateful server's state in
+ *   one process) concurrent interactive calls can hit that limitation;
+ * - change notifications go only to listeners that opted into them.
+ *
+ * A requestState is single-use, random (192 bits), bound to the original
+ * method and name/uri, and expires after `pendingExchangeTtlMs`; it is not
+ * bound to an authenticated principal (the gateway knows none).
  */
 export class ModernGateway {
   readonly #o: Required<Omit<ModernGatewayOptions, "logger">> & { logger: Logger };
@@ -150,6 +172,7 @@ export class ModernGateway {
   #era: "legacy" | "modern" | undefined;
   #identity: UpstreamIdentity | undefined;
   #tools: Promise<Map<string, unknown>> | undefined;
+  #toolsAt = 0;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -317,10 +340,15 @@ export class ModernGateway {
    * a cache filled by `tools/list` and dropped on tools list_changed.
    */
   async toolInputSchema(name: string): Promise<unknown> {
-    this.#tools ??= this.#fetchTools().catch((error: unknown) => {
-      this.#tools = undefined;
-      throw error;
-    });
+    if (this.#tools && Date.now() - this.#toolsAt > TOOL_SCHEMA_TTL_MS) this.#tools = undefined;
+    if (!this.#tools) {
+      this.#toolsAt = Date.now();
+      const fetching = this.#fetchTools();
+      this.#tools = fetching;
+      fetching.catch(() => {
+        if (this.#tools === fetching) this.#tools = undefined;
+      });
+    }
     return (await this.#tools).get(name);
   }
 
