@@ -29,6 +29,8 @@ class InProcessTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  /** Seen by the SDK Server as `extra.sessionId`. */
+  sessionId?: string;
   peer: InProcessTransport | undefined;
   #started = false;
   #queue: Array<[JSONRPCMessage, MessageExtraInfo & UpstreamMessageExtra]> = [];
@@ -71,10 +73,11 @@ class InProcessTransport implements Transport {
   }
 }
 
-/** Returns [upstreamSide, serverSide]. */
-export function createInProcessPair(): [Transport, Transport] {
+/** Returns [upstreamSide, serverSide]; the server side reports `sessionId` to the SDK Server. */
+export function createInProcessPair(sessionId?: string): [Transport, Transport] {
   const a = new InProcessTransport();
   const b = new InProcessTransport();
+  if (sessionId !== undefined) b.sessionId = sessionId;
   a.peer = b;
   b.peer = a;
   return [a, b];

@@ -26,7 +26,7 @@ import type { ParsedBody } from "./body.js";
 import { EventStream } from "./event-stream.js";
 import { Exchange } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
-import type { StartHTTPServerOptions } from "./options.js";
+import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
 import type { PostContext } from "./streamable-session.js";
 import { SubscriptionCounter } from "./subscriptions.js";
 import { createUpstreamFor } from "./upstream.js";
@@ -41,6 +41,8 @@ interface Shared {
   /** Upstream ids of requests we sent ourselves (initialize). */
   own: Map<string, (message: JSONRPCMessage) => void>;
   subscriptions: SubscriptionCounter;
+  /** Set once initialised; reported to onConnect and onClose. */
+  info?: SessionInfo;
   /** Upstream ids of forwarded resources/subscribe requests -> their URI. */
   subscribing: Map<string, string>;
 }
@@ -254,11 +256,8 @@ export class StatelessUpstream {
     }
     shared.initResult = response.result as InitializeResult;
     await transport.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    await this.#options.onConnect?.({
-      transport: "stateless",
-      server: opened.server,
-      upstream: transport,
-    });
+    shared.info = { transport: "stateless", server: opened.server, upstream: transport };
+    await this.#options.onConnect?.(shared.info);
     return shared;
   }
 
@@ -353,6 +352,12 @@ export class StatelessUpstream {
       resolve(errorFor("init", "Upstream closed") as JSONRPCMessage);
     }
     shared.own.clear();
+    const info = shared.info;
+    if (info) {
+      void Promise.resolve()
+        .then(() => this.#options.onClose?.(info))
+        .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
+    }
     // The next request starts a fresh shared upstream.
     void this.#shared?.then((current) => {
       if (current === shared) this.#shared = undefined;

@@ -27,7 +27,7 @@ export async function createUpstreamFor(
   if (!options.createServer)
     throw new TypeError("startHTTPServer: createServer or createUpstream is required");
   const server = await options.createServer(request);
-  const [upstreamSide, serverSide] = createInProcessPair();
+  const [upstreamSide, serverSide] = createInProcessPair(sessionId);
   await server.connect(serverSide);
   return { transport: upstreamSide, server };
 }

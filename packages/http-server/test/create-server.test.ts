@@ -17,8 +17,16 @@ function whoamiServer(seen: IncomingMessage[]): (req: IncomingMessage) => Server
     server.setRequestHandler(ListToolsRequestSchema, async () => ({
       tools: [{ name: "whoami", inputSchema: { type: "object" } }],
     }));
-    server.setRequestHandler(CallToolRequestSchema, async (_request, extra) => ({
-      content: [{ type: "text", text: String(extra.authInfo?.clientId ?? "anonymous") }],
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => ({
+      content: [
+        {
+          type: "text",
+          text:
+            request.params.name === "session"
+              ? String(extra.sessionId)
+              : String(extra.authInfo?.clientId ?? "anonymous"),
+        },
+      ],
     }));
     return server;
   };
@@ -42,6 +50,11 @@ describe.each([
     expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("alice");
     user = "bob";
     expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("bob");
+    // Stateful sessions show their id to the Server; the shared stateless Server has none.
+    const transport = client.transport as { sessionId?: string } | undefined;
+    expect(textOf(await client.callTool({ name: "session", arguments: {} }))).toBe(
+      String(transport?.sessionId),
+    );
   });
 });
 
