@@ -42,9 +42,12 @@ describe("ModernGateway in front of a 2025-era stdio server", () => {
     expect((resultOf(response)._meta as Record<string, unknown>)[META.serverInfo]).toMatchObject({
       name: "echo-fixture",
     });
-    // The 2025-era upstream saw no modern _meta keys.
-    const call = sent.find((m) => (m as { method?: string }).method === "tools/call");
-    expect(JSON.stringify(call)).not.toContain("io.modelcontextprotocol");
+    // The 2025-era upstream saw no protocol version, client info or log level
+    // (client capabilities stay: harmless, and they let a server ask only for declared input).
+    const call = sent.find((m) => (m as { method?: string }).method === "tools/call") as {
+      params: { _meta?: Record<string, unknown> };
+    };
+    expect(Object.keys(call.params._meta ?? {})).toEqual([META.clientCapabilities]);
     expect(sent[0]).toMatchObject({ method: "initialize" });
   });
 

@@ -1,5 +1,6 @@
-import { waitFor } from "@mcp-proxy/test-utils";
+import { fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
+import { ChildProcessTransport } from "../src/index.js";
 import {
   closeGateways,
   collect,
@@ -133,22 +134,27 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
     expect(textOfResult(await done.response)).toBe('[{"uri":"file:///tmp","name":"tmp"}]');
   });
 
-  it("does not surface input requests the client did not declare", async () => {
-    const { gateway } = gatewayRig();
+  it("ends with -32021 when the upstream needs input the client did not declare", async () => {
+    const { gateway, sent } = gatewayRig();
     const c = collect();
     await gateway.handle(
-      modernRequest(1, "tools/call", { name: "sample", arguments: { prompt: "x" } }),
+      modernRequest(
+        1,
+        "tools/call",
+        { name: "sample", arguments: { prompt: "x" } },
+        { elicitation: {} },
+      ),
       c.sink,
     );
-    const response = await c.response;
-    // The upstream's sampling failed, so the tool reports an error; no input_required.
-    const result = response.result as Record<string, unknown> | undefined;
-    if (result) {
-      expect(result.resultType).toBe("complete");
-      expect(result.isError).toBe(true);
-    } else {
-      expect(response.error).toBeDefined();
-    }
+    expect((await c.response).error).toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { sampling: {} } },
+    });
+    await waitFor(() =>
+      sent.some((m) => (m as { method?: string }).method === "notifications/cancelled"),
+    );
+    // The upstream's sampling request was answered with an error, not left waiting.
+    expect(sent.some((m) => (m as { error?: { code: number } }).error?.code === -32601)).toBe(true);
   });
 
   it("rejects an unknown requestState clearly", async () => {
@@ -264,5 +270,111 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
       messages: [{ content: { text: "b" } }],
     });
     expect(pids).toHaveLength(2);
+  });
+
+  describe("with the conformance fixture's 2026-07-28 tools", () => {
+    const conformance = () =>
+      gatewayRig({
+        createUpstream: () =>
+          new ChildProcessTransport({
+            command: process.execPath,
+            args: [fixturePath("conformance-server.mjs")],
+            stderr: "ignore",
+            killGracePeriodMs: 500,
+          }),
+      });
+
+    it("gathers inputs sent together into one input_required, keyed as the server asked", async () => {
+      const { gateway } = conformance();
+      const caps = { sampling: {}, elicitation: {}, roots: {} };
+      const first = collect();
+      const params = { name: "test_input_required_result_multiple_inputs", arguments: {} };
+      await gateway.handle(modernRequest(1, "tools/call", params, caps), first.sink);
+      const ir = resultOf(await first.response) as unknown as InputRequired;
+      expect(Object.keys(ir.inputRequests).sort()).toEqual([
+        "client_roots",
+        "greeting",
+        "user_name",
+      ]);
+      expect(JSON.stringify(ir.inputRequests)).not.toContain("mcp-proxy/inputKey");
+      const retry = collect();
+      await gateway.handle(
+        modernRequest(
+          2,
+          "tools/call",
+          {
+            ...params,
+            requestState: ir.requestState,
+            inputResponses: {
+              user_name: { action: "accept", content: { name: "Ada" } },
+              greeting: { role: "assistant", content: { type: "text", text: "Hi" }, model: "m" },
+              client_roots: { roots: [{ uri: "file:///a" }] },
+            },
+          },
+          caps,
+        ),
+        retry.sink,
+      );
+      expect(textOfResult(await retry.response)).toBe("name=Ada, greeting=Hi, roots=1");
+    });
+
+    it("lets the server see the request's declared capabilities", async () => {
+      const { gateway } = conformance();
+      const c = collect();
+      await gateway.handle(
+        modernRequest(
+          1,
+          "tools/call",
+          { name: "test_input_required_result_capabilities", arguments: {} },
+          {
+            sampling: {},
+          },
+        ),
+        c.sink,
+      );
+      const ir = resultOf(await c.response) as unknown as InputRequired;
+      expect(Object.keys(ir.inputRequests)).toEqual(["capital_question"]);
+    });
+
+    it("runs several rounds", async () => {
+      const { gateway } = conformance();
+      const caps = { elicitation: {} };
+      const params = { name: "test_input_required_result_multi_round", arguments: {} };
+      const first = collect();
+      await gateway.handle(modernRequest(1, "tools/call", params, caps), first.sink);
+      const ir1 = resultOf(await first.response) as unknown as InputRequired;
+      expect(Object.keys(ir1.inputRequests)).toEqual(["step1"]);
+      const second = collect();
+      await gateway.handle(
+        modernRequest(
+          2,
+          "tools/call",
+          {
+            ...params,
+            requestState: ir1.requestState,
+            inputResponses: { step1: { action: "accept", content: { name: "Ada" } } },
+          },
+          caps,
+        ),
+        second.sink,
+      );
+      const ir2 = resultOf(await second.response) as unknown as InputRequired;
+      expect(Object.keys(ir2.inputRequests)).toEqual(["step2"]);
+      const third = collect();
+      await gateway.handle(
+        modernRequest(
+          3,
+          "tools/call",
+          {
+            ...params,
+            requestState: ir2.requestState,
+            inputResponses: { step2: { action: "accept", content: { color: "blue" } } },
+          },
+          caps,
+        ),
+        third.sink,
+      );
+      expect(textOfResult(await third.response)).toBe("Multi-round complete: name=Ada, color=blue");
+    });
   });
 });

@@ -16,7 +16,7 @@ import type {
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { validateModernMeta } from "./headers.js";
+import { MISSING_REQUIRED_CLIENT_CAPABILITY, validateModernMeta } from "./headers.js";
 import {
   DEFAULT_MAX_PENDING_EXCHANGES,
   DEFAULT_PENDING_EXCHANGE_TTL_MS,
@@ -101,6 +101,16 @@ const MAX_TOOL_PAGES = 20;
 /** How long fetched tool input schemas are trusted without a list_changed. */
 const TOOL_SCHEMA_TTL_MS = 60_000;
 const MAX_STATE_ROUTES = 1000;
+/** Quiet period that gathers server->client requests sent together into one input_required. */
+const INPUT_BATCH_QUIET_MS = 10;
+/** Longest the gathering may delay an input_required. */
+const INPUT_BATCH_MAX_MS = 50;
+/**
+ * `_meta` key a 2025-era server may put on a server->client request to name
+ * its inputRequests key (a legacy request has no way to say it otherwise);
+ * removed before the request reaches the client.
+ */
+export const INPUT_KEY_META = "mcp-proxy/inputKey";
 
 interface Round {
   clientId: RequestId;
@@ -129,7 +139,8 @@ interface Call {
   round: Round | undefined;
   inputs: Map<string, PendingInput>;
   nextInput: number;
-  flushQueued: boolean;
+  flushTimer: NodeJS.Timeout | undefined;
+  flushStarted: number | undefined;
   ended: boolean;
   /** The upstream's answer when it arrived while the call was parked. */
   final: JSONRPCMessage | undefined;
@@ -662,6 +673,7 @@ export class ModernGateway {
 
   #endCall(call: Call): void {
     call.ended = true;
+    if (call.flushTimer) clearTimeout(call.flushTimer);
     call.upstream?.calls.delete(call);
     call.upstream?.interactiveCalls.delete(call);
   }
@@ -782,36 +794,52 @@ export class ModernGateway {
       );
       return;
     }
-    const [call] = upstream.interactiveCalls as Set<Call>;
+    const call = [...upstream.interactiveCalls][0] as Call;
     const params = request.params as Record<string, unknown> | undefined;
-    const missing = missingCapability(request.method, params, (call as Call).capabilities);
+    const missing = missingCapability(request.method, params, call.capabilities);
     if (missing) {
       reply(
         JsonRpcErrorCodes.METHOD_NOT_FOUND,
         `The client did not declare the ${missing} capability`,
       );
+      // Spec (basic/index.mdx): a request that needs an undeclared client
+      // capability ends with MissingRequiredClientCapability (-32021).
+      const round = call.round;
+      if (round) {
+        safeRespond(
+          round.sink,
+          jsonRpcError(
+            round.clientId,
+            MISSING_REQUIRED_CLIENT_CAPABILITY,
+            `Missing required client capability: ${missing}`,
+            { requiredCapabilities: requiredCapabilities(missing) },
+          ) as JSONRPCErrorResponse,
+        );
+        this.#cancel(call, round);
+      }
       return;
     }
-    const c = call as Call;
-    c.inputs.set(`input-${++c.nextInput}`, {
-      serverId: request.id,
-      method: request.method,
-      params,
-    });
-    if (c.round) this.#queueFlush(c);
+    const { key, params: surfaced } = inputKeyOf(params, call.inputs, ++call.nextInput);
+    call.inputs.set(key, { serverId: request.id, method: request.method, params: surfaced });
+    if (call.round) this.#queueFlush(call);
   }
 
-  /** Collects the server requests of one tick, then answers the round with input_required. */
+  /**
+   * Answers the round with input_required once the upstream's server requests
+   * have settled: a short quiet period gathers requests sent together (e.g. a
+   * Promise.all of elicitation, sampling and roots) into one result.
+   */
   #queueFlush(call: Call): void {
-    if (call.flushQueued) return;
-    call.flushQueued = true;
-    setImmediate(() => {
-      call.flushQueued = false;
+    if (call.flushTimer) clearTimeout(call.flushTimer);
+    call.flushStarted ??= Date.now();
+    const wait = Date.now() - call.flushStarted >= INPUT_BATCH_MAX_MS ? 0 : INPUT_BATCH_QUIET_MS;
+    call.flushTimer = setTimeout(() => {
+      call.flushTimer = undefined;
+      call.flushStarted = undefined;
       const round = call.round;
       if (!round || call.ended || call.inputs.size === 0) return;
       const state = this.#exchanges.park(call);
       if (state === undefined) {
-        this.#cancel(call, round);
         safeRespond(
           round.sink,
           jsonRpcError(
@@ -820,6 +848,7 @@ export class ModernGateway {
             "Too many pending input exchanges",
           ) as JSONRPCErrorResponse,
         );
+        this.#cancel(call, round);
         return;
       }
       const inputRequests: Record<string, unknown> = {};
@@ -838,7 +867,7 @@ export class ModernGateway {
           call.method,
         ),
       } as JSONRPCResultResponse);
-    });
+    }, wait);
   }
 
   // ---- helpers -------------------------------------------------------------
@@ -879,6 +908,28 @@ export class ModernGateway {
   }
 }
 
+/** The inputRequests key for an upstream request (its INPUT_KEY_META hint when usable) and its params without the hint. */
+function inputKeyOf(
+  params: Record<string, unknown> | undefined,
+  taken: ReadonlyMap<string, unknown>,
+  n: number,
+): { key: string; params: Record<string, unknown> | undefined } {
+  const meta = params?._meta as Record<string, unknown> | undefined;
+  const hint = meta?.[INPUT_KEY_META];
+  if (!params || !meta || hint === undefined) return { key: `input-${n}`, params };
+  const { [INPUT_KEY_META]: _, ...restMeta } = meta;
+  const { _meta: __, ...rest } = params;
+  const cleaned = Object.keys(restMeta).length > 0 ? { ...rest, _meta: restMeta } : rest;
+  const key = typeof hint === "string" && hint !== "" && !taken.has(hint) ? hint : `input-${n}`;
+  return { key, params: cleaned };
+}
+
+/** `requiredCapabilities` for a missing capability path such as "elicitation.url". */
+function requiredCapabilities(missing: string): Record<string, unknown> {
+  const [head, sub] = missing.split(".") as [string, string | undefined];
+  return { [head]: sub ? { [sub]: {} } : {} };
+}
+
 function newCall(request: JSONRPCRequest, interactive: boolean): Call {
   return {
     upstream: undefined as unknown as Upstream<Call>,
@@ -890,7 +941,8 @@ function newCall(request: JSONRPCRequest, interactive: boolean): Call {
     round: undefined,
     inputs: new Map(),
     nextInput: 0,
-    flushQueued: false,
+    flushTimer: undefined,
+    flushStarted: undefined,
     ended: false,
     final: undefined,
   };

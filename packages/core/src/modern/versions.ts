@@ -28,10 +28,16 @@ export const META = {
   subscriptionId: "io.modelcontextprotocol/subscriptionId",
 } as const;
 
-/** The request-side `_meta` keys a 2025-era upstream does not understand (stripped when translating). */
+/**
+ * The request-side `_meta` keys stripped before a request reaches a 2025-era
+ * upstream: the protocol version (a dual-era server must not mistake the
+ * translated request for a modern one), client info and log level (the
+ * gateway filters logs itself). `clientCapabilities` is kept on purpose: it
+ * is harmless to a 2025 server and lets one that reads it ask only for the
+ * input the client declared (MRTR).
+ */
 export const MODERN_REQUEST_META_KEYS: readonly string[] = [
   META.protocolVersion,
-  META.clientCapabilities,
   META.clientInfo,
   META.logLevel,
 ];
