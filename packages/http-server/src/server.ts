@@ -155,8 +155,9 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     ? https.createServer({ cert, key, ca }, listener)
     : http.createServer(listener);
   server.keepAliveTimeout = options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
-  // Long-lived SSE responses must not be cut by the per-request timeout.
-  server.requestTimeout = 0;
+  // requestTimeout (Node default 300 s) only bounds receiving a request, so long-lived SSE
+  // responses are unaffected and slow-loris uploads stay bounded; socket idle timeout stays off.
+  server.timeout = 0;
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     else socket.destroy();

@@ -193,7 +193,16 @@ export class StatelessUpstream {
     if (this.#closed)
       return Promise.reject(new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "Server is closing"));
     if (!this.#shared) {
-      const starting = this.#start(req);
+      const starting = this.#start(req).catch((cause: unknown) => {
+        if (cause instanceof McpProxyError) throw cause;
+        throw new McpProxyError(
+          ErrorCodes.SPAWN_FAILED,
+          "Bad Gateway: the shared upstream could not be started",
+          {
+            cause,
+          },
+        );
+      });
       this.#shared = starting;
       // A failed start is not cached: the next request tries again.
       starting.catch(() => {

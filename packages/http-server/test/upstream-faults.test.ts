@@ -1,8 +1,17 @@
 // A dying upstream answers its session's pending requests with an error at
 // once, the session is removed, and other sessions carry on.
+
+import { ChildProcessTransport } from "@mcp-proxy/core";
 import { waitFor } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
-import { connectStreamable, JSON_HEADERS, rawInitialize, startEcho, textOf } from "./helpers.js";
+import {
+  connectStreamable,
+  initializeBody,
+  JSON_HEADERS,
+  rawInitialize,
+  startEcho,
+  textOf,
+} from "./helpers.js";
 
 describe("upstream faults", () => {
   it("fails the pending requests of the dead session only", async () => {
@@ -71,5 +80,42 @@ describe("upstream faults", () => {
         return false;
       }
     }, 10_000);
+  });
+});
+
+describe("upstream start failures", () => {
+  it.each([false, true])(
+    "answers 502 when the upstream cannot be created (stateless: %s)",
+    async (stateless) => {
+      const { url } = await startEcho({
+        stateless,
+        createUpstream: () => {
+          throw new Error("no upstream today");
+        },
+      });
+      const res = await fetch(`${url}/mcp`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify(initializeBody(3)),
+      });
+      expect(res.status).toBe(502);
+      const body = (await res.json()) as { id: number; error: { code: number } };
+      expect(body).toMatchObject({ id: 3, error: { code: -32000 } });
+    },
+  );
+
+  it("answers 502 when the command does not exist", async () => {
+    const { url } = await startEcho({
+      createUpstream: () =>
+        new ChildProcessTransport({ command: "/nonexistent/mcp-server", stderr: "ignore" }),
+    });
+    const res = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify(initializeBody(4)),
+    });
+    expect(res.status).toBe(502);
+    await res.text();
+    expect((await fetch(`${url}/ping`)).status).toBe(200);
   });
 });
