@@ -683,9 +683,16 @@ export class ModernGateway {
     const round = call.round;
     if (!round) return;
     call.round = undefined;
-    const m = message as { id?: RequestId; result?: Record<string, unknown> };
+    const m = message as {
+      id?: RequestId;
+      result?: Record<string, unknown>;
+      error?: { code?: unknown; message?: unknown; data?: unknown };
+    };
     m.id = round.clientId;
-    if (m.result && typeof m.result === "object") {
+    if (m.error && typeof m.error === "object" && call.upstream.identity?.era === "legacy") {
+      const translated = this.#translateLegacyError(call, round, m.error);
+      if (translated) message = translated as JSONRPCMessage;
+    } else if (m.result && typeof m.result === "object") {
       completeResult(m.result, call.method, this.#serverInfo(call.upstream));
       const state = m.result.requestState;
       if (m.result.resultType === "input_required" && typeof state === "string") {
@@ -697,6 +704,47 @@ export class ModernGateway {
       }
     }
     this.#answer(round, message as JSONRPCResultResponse);
+  }
+
+  /**
+   * Error codes 2026-07-28 forbids (basic/index.mdx#error-codes): -32002
+   * (resource not found) becomes -32602; -32042 (URL elicitation required)
+   * becomes an input_required carrying the URL elicitations (no requestState:
+   * the retry simply runs the request again), or -32021 when the client did
+   * not declare URL elicitation.
+   */
+  #translateLegacyError(
+    call: Call,
+    round: Round,
+    error: { code?: unknown; message?: unknown; data?: unknown },
+  ): JSONRPCResultResponse | JSONRPCErrorResponse | undefined {
+    if (error.code === -32002) {
+      error.code = JsonRpcErrorCodes.INVALID_PARAMS;
+      return undefined;
+    }
+    if (error.code !== -32042) return undefined;
+    const elicitations = (error.data as { elicitations?: unknown } | undefined)?.elicitations;
+    const list = Array.isArray(elicitations) ? elicitations : [];
+    if (
+      list.length === 0 ||
+      missingCapability("elicitation/create", { mode: "url" }, call.capabilities)
+    ) {
+      return jsonRpcError(
+        round.clientId,
+        MISSING_REQUIRED_CLIENT_CAPABILITY,
+        String(error.message ?? "URL elicitation required"),
+        { requiredCapabilities: { elicitation: { url: {} } } },
+      ) as JSONRPCErrorResponse;
+    }
+    const inputRequests: Record<string, unknown> = {};
+    list.forEach((params, i) => {
+      inputRequests[`url-${i + 1}`] = { method: "elicitation/create", params };
+    });
+    return {
+      jsonrpc: "2.0",
+      id: round.clientId,
+      result: this.#complete({ resultType: "input_required", inputRequests }, call.method),
+    } as JSONRPCResultResponse;
   }
 
   #answer(round: Round, message: JSONRPCResultResponse | JSONRPCErrorResponse): void {
