@@ -25,9 +25,23 @@ function regenerate(readme: string): string {
   );
 }
 
+/** Table rows without alignment padding, so the formatter's column alignment does not matter. */
+const normalize = (markdown: string): string =>
+  markdown
+    .split("\n")
+    .map((line) =>
+      line.startsWith("|")
+        ? line
+            .split(/(?<!\\)\|/)
+            .map((cell) => cell.trim().replace(/^-+$/, "---"))
+            .join("|")
+        : line,
+    )
+    .join("\n");
+
 it("documents every flag and its env var, as the code defines them", () => {
   const readme = readFileSync(readmePath, "utf8");
   const expected = regenerate(readme);
   if (process.env.UPDATE_README === "1") writeFileSync(readmePath, expected);
-  else expect(readme).toBe(expected);
+  else expect(normalize(readme)).toBe(normalize(expected));
 });
