@@ -180,4 +180,21 @@ describe("ModernGateway in front of a 2025-era stdio server", () => {
     expect((result.tools as Array<{ name: string }>).map((t) => t.name)).toContain("echo");
     expect(await gateway.toolInputSchema("echo")).toMatchObject({ type: "object" });
   });
+
+  it("advertises the versions a dual-era endpoint serves", async () => {
+    const advertised = ["2026-07-28", "2025-11-25", "2025-06-18"];
+    const { gateway } = gatewayRig({ advertisedVersions: advertised });
+    const c = collect();
+    await gateway.handle(modernRequest(1, "server/discover"), c.sink);
+    expect(resultOf(await c.response).supportedVersions).toEqual(advertised);
+    const legacyInMeta = modernRequest(2, "tools/list");
+    (legacyInMeta.params as { _meta: Record<string, unknown> })._meta[META.protocolVersion] =
+      "2025-11-25";
+    const v = collect();
+    await gateway.handle(legacyInMeta, v.sink);
+    expect((await v.response).error).toMatchObject({
+      code: -32022,
+      data: { supported: advertised, requested: "2025-11-25" },
+    });
+  });
 });

@@ -50,8 +50,13 @@ export interface ModernGatewayOptions {
   upstreamProtocol?: UpstreamProtocol;
   /** Most upstreams kept at once; more than one lets concurrent interactive requests each have their own (MRTR attribution). */
   maxUpstreams?: number;
-  /** Versions served to modern clients (and listed by discover and -32022 errors). */
+  /** Versions accepted from modern clients. */
   supportedVersions?: readonly string[];
+  /**
+   * Versions listed by `server/discover` and -32022 errors; default
+   * `supportedVersions`. A dual-era endpoint adds the legacy versions it serves.
+   */
+  advertisedVersions?: readonly string[];
   /** Cap on parked MRTR exchanges across all clients. */
   maxPendingExchanges?: number;
   /** How long a parked exchange waits for the client's retry. */
@@ -173,7 +178,10 @@ type Slot = { upstream: Upstream<Call>; ready: Promise<void> };
  * bound to an authenticated principal (the gateway knows none).
  */
 export class ModernGateway {
-  readonly #o: Required<Omit<ModernGatewayOptions, "logger">> & { logger: Logger };
+  readonly #o: Required<Omit<ModernGatewayOptions, "logger" | "advertisedVersions">> & {
+    logger: Logger;
+    advertisedVersions: readonly string[] | undefined;
+  };
   readonly #slots: Slot[] = [];
   readonly #exchanges: ExchangeStore<Call>;
   readonly #subscriptions = new SubscriptionRegistry();
@@ -201,6 +209,7 @@ export class ModernGateway {
       restartWindowMs: DEFAULT_RESTART_WINDOW_MS,
       clientInfo: DEFAULT_GATEWAY_CLIENT_INFO,
       logger: silentLogger,
+      advertisedVersions: undefined,
       ...stripUndefined(options),
       createUpstream: options.createUpstream,
     };
@@ -221,9 +230,13 @@ export class ModernGateway {
     return this.#era;
   }
 
-  /** Versions served to modern clients. */
+  /** Versions accepted from modern clients. */
   get supportedVersions(): readonly string[] {
     return this.#o.supportedVersions;
+  }
+
+  get #advertised(): readonly string[] {
+    return this.#o.advertisedVersions ?? this.#o.supportedVersions;
   }
 
   /** Starts the first upstream now (otherwise the first request does); rejects if it cannot. */
@@ -237,7 +250,7 @@ export class ModernGateway {
    * the upstream gets notifications/cancelled).
    */
   async handle(request: JSONRPCRequest, sink: ModernSink, signal?: AbortSignal): Promise<void> {
-    const checked = validateModernMeta(request, this.#o.supportedVersions);
+    const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
     if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
     if (this.#closed) return safeRespond(sink, closedError(request.id));
     if (request.method === "subscriptions/listen") return this.listen(request, sink, signal);
@@ -275,7 +288,7 @@ export class ModernGateway {
    * the gateway closes (a graceful result).
    */
   async listen(request: JSONRPCRequest, sink: ModernSink, signal?: AbortSignal): Promise<void> {
-    const checked = validateModernMeta(request, this.#o.supportedVersions);
+    const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
     if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
     if (this.#closed) return safeRespond(sink, closedError(request.id));
     try {
@@ -498,7 +511,7 @@ export class ModernGateway {
   #discover(request: JSONRPCRequest, sink: ModernSink): void {
     const id = this.#identity as UpstreamIdentity;
     const result: Record<string, unknown> = {
-      supportedVersions: [...this.#o.supportedVersions],
+      supportedVersions: [...this.#advertised],
       capabilities: id.capabilities,
     };
     if (id.instructions !== undefined) result.instructions = id.instructions;

@@ -14,6 +14,9 @@ import {
 } from "./header-values.js";
 import { type HeaderBag, META, MODERN_PROTOCOL_VERSIONS, requestMeta } from "./versions.js";
 
+/** 2026-07-28 MissingRequiredClientCapability. */
+export const MISSING_REQUIRED_CLIENT_CAPABILITY = -32021;
+
 /** Methods whose `Mcp-Name` header mirrors `params.name` or `params.uri`. */
 export const NAMED_METHODS: Readonly<Record<string, "name" | "uri">> = {
   "tools/call": "name",
@@ -28,6 +31,8 @@ export interface ModernValidationInput {
   message: unknown;
   /** Protocol versions accepted; default {@link MODERN_PROTOCOL_VERSIONS}. */
   supportedVersions?: readonly string[];
+  /** Versions listed in a -32022 error; default `supportedVersions` (a dual-era endpoint adds its legacy ones). */
+  advertisedVersions?: readonly string[];
   /** For `tools/call`: the tool's inputSchema, to check `Mcp-Param-*` against `x-mcp-header`. */
   toolInputSchema?: unknown;
 }
@@ -81,6 +86,7 @@ export function unsupportedVersionError(
 export function validateModernMeta(
   message: unknown,
   supportedVersions: readonly string[] = MODERN_PROTOCOL_VERSIONS,
+  advertisedVersions: readonly string[] = supportedVersions,
 ): ModernValidationResult {
   const id = messageId(message);
   const meta = requestMeta(message);
@@ -92,7 +98,7 @@ export function validateModernMeta(
     return {
       ok: false,
       status: 400,
-      jsonRpcError: unsupportedVersionError(id, version, supportedVersions),
+      jsonRpcError: unsupportedVersionError(id, version, advertisedVersions),
     };
   }
   const caps = meta?.[META.clientCapabilities];
@@ -134,7 +140,7 @@ export function validateModernRequest(input: ModernValidationInput): ModernValid
       `MCP-Protocol-Version header value '${headerVersion}' does not match body value '${bodyVersion}'`,
     );
   }
-  const meta = validateModernMeta(message, supported);
+  const meta = validateModernMeta(message, supported, input.advertisedVersions ?? supported);
   if (!meta.ok) return meta;
 
   const method = single(headers, "mcp-method");
@@ -237,6 +243,3 @@ export function modernErrorStatus(code: number): number {
   }
   return code === JsonRpcErrorCodes.METHOD_NOT_FOUND ? 404 : 200;
 }
-
-/** 2026-07-28 MissingRequiredClientCapability. */
-export const MISSING_REQUIRED_CLIENT_CAPABILITY = -32021;
