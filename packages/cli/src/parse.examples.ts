@@ -1,7 +1,9 @@
 // README snippets, type-checked with the package (see STYLE.md "Examples that compile").
-import { parseCommandLine } from "@mcp-proxy/cli";
+import { parseCommandLine } from "./index.js";
 
 //#region parseCommandLine
+// import { parseCommandLine } from "@mcp-proxy/cli";
+
 export function describeInvocation(argv: string[]): string {
   // Exactly what `mcp-proxy` would do with this command line and environment.
   const invocation = parseCommandLine(argv, process.env);

@@ -165,3 +165,12 @@ describe("helpers", () => {
     });
   });
 });
+
+describe("README example", () => {
+  it("describes an invocation as documented", async () => {
+    const { describeInvocation } = await import("../src/parse.examples.js");
+    expect(describeInvocation(["--port", "9000", "--", "npx", "-y", "server", "--verbose"])).toBe(
+      "npx -y server --verbose on http://127.0.0.1:9000/mcp",
+    );
+  });
+});
