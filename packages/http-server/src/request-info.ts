@@ -58,12 +58,17 @@ export function notAcceptable(needed: string): McpProxyError {
 }
 
 /**
- * MCP-Protocol-Version, when sent, must be one we speak (400 otherwise); absent means
- * 2025-03-26 (basic/transports#protocol-version-header).
+ * MCP-Protocol-Version, when sent, must be one we speak or the one the upstream negotiated
+ * (400 otherwise); absent means 2025-03-26 (basic/transports#protocol-version-header).
+ * Accepting the negotiated version keeps us from rejecting what we relayed (LESSONS 13).
  */
-export function checkProtocolVersion(req: IncomingMessage): void {
+export function checkProtocolVersion(req: IncomingMessage, negotiated?: string): void {
   const version = header(req, "mcp-protocol-version");
-  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+  if (
+    version !== undefined &&
+    version !== negotiated &&
+    !SUPPORTED_PROTOCOL_VERSIONS.includes(version)
+  ) {
     throw new McpProxyError(
       ErrorCodes.BAD_REQUEST,
       `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,

@@ -56,11 +56,17 @@ export class StatelessUpstream {
   readonly #inFlight = new Set<Exchange>();
   #shared: Promise<Shared> | undefined;
   #closed = false;
+  #negotiated: string | undefined;
 
   constructor(options: StartHTTPServerOptions, logger: Logger, heartbeatMs: number) {
     this.#options = options;
     this.#logger = logger;
     this.#heartbeatMs = heartbeatMs;
+  }
+
+  /** The version the shared upstream agreed to, once it has. */
+  get negotiatedVersion(): string | undefined {
+    return this.#negotiated;
   }
 
   get pendingCount(): number {
@@ -264,6 +270,7 @@ export class StatelessUpstream {
       );
     }
     shared.initResult = response.result as InitializeResult;
+    this.#negotiated = shared.initResult.protocolVersion;
     await transport.send({ jsonrpc: "2.0", method: "notifications/initialized" });
     shared.info = { transport: "stateless", server: opened.server, upstream: transport };
     await this.#options.onConnect?.(shared.info);

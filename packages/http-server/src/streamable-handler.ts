@@ -93,11 +93,11 @@ async function dispatchPost(
   const era = classifyPost(req, body);
   if (era !== "2025")
     throw new McpProxyError(ErrorCodes.BAD_REQUEST, "Bad Request: unsupported protocol era");
-  checkProtocolVersion(req);
 
   const post = { req, res, authInfo, sseAllowed: accept.sse, jsonAllowed: accept.json };
   if (ctx.stateless) {
     // Stateless: session headers are ignored.
+    checkProtocolVersion(req, ctx.stateless.negotiatedVersion);
     await ctx.stateless.handlePost(body, { ...post, headers: {} });
     return;
   }
@@ -111,11 +111,13 @@ async function dispatchPost(
   }
   const sessionId = header(req, SESSION_HEADER);
   if (init && (sessionId === undefined || sessionId === "")) {
+    checkProtocolVersion(req);
     const session = await createSession(ctx, req);
     session.handlePost(body, { ...post, headers: { "Mcp-Session-Id": session.id } });
     return;
   }
   const session = lookupSession(ctx, req);
+  checkProtocolVersion(req, session.protocolVersion);
   session.handlePost(body, { ...post, headers: { "Mcp-Session-Id": session.id } });
 }
 
@@ -177,7 +179,7 @@ async function handleGet(
     throw new MethodNotAllowedError("POST", "Method Not Allowed: stateless server");
   if (!acceptOf(req).sse) throw notAcceptable("text/event-stream");
   const session = lookupSession(ctx, req);
-  checkProtocolVersion(req);
+  checkProtocolVersion(req, session.protocolVersion);
   await session.openGet(res, { "Mcp-Session-Id": session.id }, header(req, "last-event-id"));
 }
 

@@ -58,6 +58,9 @@ export class StreamableSession {
   readonly #streams = new Map<string, EventStream>();
   readonly #streamIds = new Set<string>();
   #standalone: EventStream | undefined;
+  #initializeId: string | undefined;
+  /** The version the upstream agreed to in initialize. */
+  protocolVersion: string | undefined;
   #closing: Promise<void> | undefined;
   #onEnded: Array<() => void> = [];
 
@@ -129,6 +132,9 @@ export class StreamableSession {
       requestInfo: { headers: ctx.req.headers },
     };
     for (const message of body.messages) {
+      if ((message as { method?: string }).method === "initialize" && ids[0] !== undefined) {
+        this.#initializeId = idKey(ids[0]);
+      }
       if (exchange) {
         const token = classifyMessage(message) === "request" ? progressTokenOf(message) : undefined;
         if (token !== undefined) this.#progress.set(token, exchange);
@@ -221,6 +227,7 @@ export class StreamableSession {
       const exchange = id === undefined ? undefined : this.#requests.get(idKey(id));
       if (exchange && id !== undefined) {
         this.#requests.delete(idKey(id));
+        if (this.#initializeId === idKey(id)) this.#recordVersion(message);
         exchange.deliver(message);
       } else {
         this.#s.logger.debug("response for no pending request dropped", { session: this.id, id });
@@ -245,6 +252,12 @@ export class StreamableSession {
     }
     if (target?.canStream) target.deliver(message);
     else this.#standaloneStream().send(message);
+  }
+
+  #recordVersion(message: JSONRPCMessage): void {
+    const version = (message as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
+    if (typeof version === "string") this.protocolVersion = version;
+    this.#initializeId = undefined;
   }
 
   #standaloneStream(): EventStream {

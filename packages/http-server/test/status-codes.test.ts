@@ -1,6 +1,8 @@
 // The one status table (README "Session status codes") and every error status,
 // asserted cell by cell with raw fetch, including the JSON-RPC error body.
 import http from "node:http";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { initializeBody, JSON_HEADERS, rawInitialize, startEcho } from "./helpers.js";
 
@@ -325,5 +327,48 @@ describe("request errors", () => {
     });
     expect(ok.status).toBe(200);
     await ok.text();
+  });
+});
+
+describe("protocol version the upstream negotiated", () => {
+  it("accepts the version the upstream agreed to even when the SDK does not know it", async () => {
+    // A tiny upstream that agrees to a future version and answers everything else with {}.
+    const createUpstream = (): Transport => {
+      const t: Transport = {
+        start: async () => undefined,
+        close: async () => t.onclose?.(),
+        send: async (message: JSONRPCMessage) => {
+          const m = message as { id?: number; method?: string };
+          if (m.id === undefined) return;
+          const result =
+            m.method === "initialize"
+              ? {
+                  protocolVersion: "2099-01-01",
+                  capabilities: {},
+                  serverInfo: { name: "future", version: "1" },
+                }
+              : {};
+          queueMicrotask(() => t.onmessage?.({ jsonrpc: "2.0", id: m.id as number, result }));
+        },
+      };
+      return t;
+    };
+    const { url } = await startEcho({ createUpstream });
+    const sessionId = await rawInitialize(url);
+    const headers = { ...JSON_HEADERS, "Mcp-Session-Id": sessionId };
+    const ok = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...headers, "MCP-Protocol-Version": "2099-01-01" },
+      body: listTools(1),
+    });
+    expect(ok.status).toBe(200);
+    await ok.text();
+    const other = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...headers, "MCP-Protocol-Version": "2098-01-01" },
+      body: listTools(2),
+    });
+    expect(other.status).toBe(400);
+    await other.text();
   });
 });
