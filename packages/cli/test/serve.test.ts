@@ -396,3 +396,57 @@ describe("children follow their sessions", () => {
     await waitFor(() => !isAlive(streamPid) && !isAlive(ssePid), 8000);
   });
 });
+
+describe("HTTP flags reach the server", () => {
+  const initialize = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "t", version: "1" },
+    },
+  });
+  const post = (url: string, body: string) =>
+    fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body,
+    });
+
+  it("--maxBodySize, --maxSessions and --corsAddAllowedHeader", async () => {
+    const proxy = await startProxy([
+      ...["--maxBodySize", "2000", "--maxSessions", "1", "--corsAddAllowedHeader", "X-Custom"],
+      ...["--", "node", ECHO_SERVER],
+    ]);
+    expect(
+      (await post(proxy.url, `${initialize.slice(0, -1)},"pad":"${"x".repeat(3000)}"}`)).status,
+    ).toBe(413);
+    expect((await post(proxy.url, initialize)).status).toBe(200);
+    expect((await post(proxy.url, initialize)).status).toBe(503);
+    const preflight = await fetch(`${proxy.url}/mcp`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://localhost:5173",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "x-custom",
+      },
+    });
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain(
+      "x-custom",
+    );
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("Mcp-Session-Id");
+  });
+
+  it("--corsOrigin off sends no CORS headers", async () => {
+    const proxy = await startProxy(["--corsOrigin", "off", "--", "node", ECHO_SERVER]);
+    const response = await fetch(`${proxy.url}/ping`, {
+      headers: { origin: "http://localhost:5173" },
+    });
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
