@@ -129,6 +129,23 @@ describe("ModernGateway in front of a modern upstream", () => {
     );
   });
 
+  it("ends a listen when the modern upstream cancels it", async () => {
+    const { gateway } = modernRig();
+    const listener = collect();
+    const listening = gateway.listen(
+      modernRequest("L", "subscriptions/listen", { notifications: { toolsListChanged: true } }),
+      listener.sink,
+    );
+    await waitFor(() => listener.notes.length === 1);
+    const hangup = collect();
+    await gateway.handle(
+      modernRequest(2, "tools/call", { name: "hangup", arguments: {} }),
+      hangup.sink,
+    );
+    await listening;
+    expect(listener.responded()).toBe(false);
+  });
+
   it("falls back to initialize for a legacy upstream in auto mode", async () => {
     const { gateway, sent } = gatewayRig({ upstreamProtocol: "auto" });
     const c = collect();

@@ -808,6 +808,16 @@ export class ModernGateway {
       }
       case "notifications/cancelled": {
         const id = params.requestId;
+        if (upstream.identity?.era === "modern" && typeof id === "string") {
+          // On stdio a modern server ends a listen stream this way: end ours too.
+          const call = upstream.remapper.incoming(id)?.owner;
+          if (!call) return;
+          const round = call.round;
+          call.round = undefined;
+          this.#endCall(call);
+          round?.finish();
+          return;
+        }
         for (const call of upstream.calls) {
           for (const [key, input] of call.inputs)
             if (input.serverId === id) call.inputs.delete(key);
