@@ -33,6 +33,8 @@ class TimedTransport implements Transport {
   readonly #options: RequestTimeoutOptions;
   /** Pending requests by id (typed key so 1 and "1" stay distinct). */
   readonly #pending = new Map<string, NodeJS.Timeout>();
+  /** Requests already answered with a timeout error, whose late answers are dropped. */
+  readonly #timedOut = new Set<string>();
 
   constructor(inner: Transport, options: RequestTimeoutOptions) {
     this.#inner = inner;
@@ -62,8 +64,6 @@ class TimedTransport implements Transport {
     inner.onerror = (error) => this.onerror?.(error);
   }
 
-  readonly #timedOut = new Set<string>();
-
   get sessionId(): string | undefined {
     return this.#inner.sessionId;
   }
@@ -79,6 +79,7 @@ class TimedTransport implements Transport {
       const ms =
         method === "initialize" ? this.#options.connectionTimeout : this.#options.requestTimeout;
       const key = keyOf(id);
+      this.#timedOut.delete(key);
       const previous = this.#pending.get(key);
       if (previous) clearTimeout(previous);
       const timer = setTimeout(() => this.#expire(id, method, ms), ms);
