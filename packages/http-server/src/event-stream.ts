@@ -7,7 +7,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { EventStore } from "./event-store.js";
 import type { SseWriter } from "./sse-writer.js";
 
-/** Messages kept for a stream with no response attached and no event store. */
+/** Messages kept in memory for a stream with no response attached (oldest dropped beyond). */
 export const MAX_UNATTACHED_BUFFER = 1000;
 
 export class EventStream {
@@ -17,7 +17,7 @@ export class EventStream {
   #writer: SseWriter | undefined;
   /** Serialises store-then-write so a replay never overlaps a live write. */
   #chain: Promise<void> = Promise.resolve();
-  #buffer: JSONRPCMessage[] = [];
+  #buffer: Array<{ message: JSONRPCMessage; eventId: string | undefined }> = [];
   #done = false;
 
   constructor(id: string, store: EventStore | undefined, logger: Logger) {
@@ -36,7 +36,7 @@ export class EventStream {
       this.#setWriter(writer);
       const buffered = this.#buffer;
       this.#buffer = [];
-      for (const message of buffered) writer.writeMessage(message);
+      for (const { message, eventId } of buffered) writer.writeMessage(message, eventId);
     });
   }
 
@@ -44,6 +44,8 @@ export class EventStream {
   resume(writer: SseWriter, lastEventId: string): Promise<void> {
     const store = this.#store;
     return this.#enqueue(async () => {
+      // The replay covers whatever was buffered.
+      this.#buffer = [];
       if (store) {
         await store.replayEventsAfter(lastEventId, {
           send: async (eventId, message) => writer.writeMessage(message, eventId),
@@ -61,8 +63,11 @@ export class EventStream {
       const eventId = this.#store ? await this.#store.storeEvent(this.id, message) : undefined;
       const writer = this.#writer;
       if (writer && !writer.closed) writer.writeMessage(message, eventId);
-      else if (!this.#store && this.#buffer.length < MAX_UNATTACHED_BUFFER)
-        this.#buffer.push(message);
+      else {
+        // A first GET (no Last-Event-ID) still gets what was said before it connected.
+        this.#buffer.push({ message, eventId });
+        if (this.#buffer.length > MAX_UNATTACHED_BUFFER) this.#buffer.shift();
+      }
       if (final) writer?.end();
     });
   }

@@ -132,3 +132,46 @@ describe("InMemoryEventStore", () => {
     expect(store.size).toBe(3);
   });
 });
+
+describe("standalone stream", () => {
+  it.each([true, false])(
+    "delivers what the server said before the GET opened (event store: %s)",
+    async (withStore) => {
+      const { url } = await startEcho(withStore ? {} : { eventStore: false });
+      const sessionId = await rawInitialize(url);
+      // A JSON-only client: the notify tool's notifications cannot ride on its response.
+      const call = await fetch(`${url}/mcp`, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, Accept: "application/json", "Mcp-Session-Id": sessionId },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "notify", arguments: {} },
+        }),
+      });
+      expect(
+        ((await call.json()) as { result: { content: Array<{ text: string }> } }).result.content[0]
+          ?.text,
+      ).toBe("notified");
+      const abort = new AbortController();
+      const res = await fetch(`${url}/mcp`, {
+        headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId },
+        signal: abort.signal,
+      });
+      const methods: string[] = [];
+      for await (const event of readSse(res)) {
+        if (!("data" in event)) continue;
+        expect(event.id !== undefined).toBe(withStore);
+        methods.push(JSON.parse(event.data).method);
+        if (methods.length === 3) break;
+      }
+      abort.abort();
+      expect(methods).toEqual([
+        "notifications/message",
+        "notifications/tools/list_changed",
+        "notifications/resources/updated",
+      ]);
+    },
+  );
+});
