@@ -135,6 +135,8 @@ export class StreamableSession {
       if ((message as { method?: string }).method === "initialize" && ids[0] !== undefined) {
         this.#initializeId = idKey(ids[0]);
       }
+      if ((message as { method?: string }).method === "notifications/cancelled")
+        this.#cancelled(message);
       if (exchange) {
         const token = classifyMessage(message) === "request" ? progressTokenOf(message) : undefined;
         if (token !== undefined) this.#progress.set(token, exchange);
@@ -252,6 +254,21 @@ export class StreamableSession {
     }
     if (target?.canStream) target.deliver(message);
     else this.#standaloneStream().send(message);
+  }
+
+  /**
+   * The client gave up on a request: the upstream is told (the message is forwarded) and
+   * will not answer, so close that request's part of its POST now instead of holding it open.
+   */
+  #cancelled(message: JSONRPCMessage): void {
+    const id = (message as { params?: { requestId?: unknown } }).params?.requestId;
+    if (typeof id !== "string" && typeof id !== "number") return;
+    const exchange = this.#requests.get(idKey(id));
+    if (!exchange) return;
+    this.#requests.delete(idKey(id));
+    exchange.deliver(
+      jsonRpcError(id, JsonRpcErrorCodes.CONNECTION_CLOSED, "Request cancelled") as JSONRPCMessage,
+    );
   }
 
   #recordVersion(message: JSONRPCMessage): void {

@@ -119,3 +119,40 @@ describe("upstream start failures", () => {
     expect((await fetch(`${url}/ping`)).status).toBe(200);
   });
 });
+
+describe("cancellation", () => {
+  it("a cancelled request's POST ends and the session goes on", async () => {
+    const { url } = await startEcho();
+    const sessionId = await rawInitialize(url);
+    const headers = { ...JSON_HEADERS, "Mcp-Session-Id": sessionId };
+    const slow = fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...headers, Accept: "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 77,
+        method: "tools/call",
+        params: { name: "slow", arguments: { ms: 30_000, steps: 1 } },
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const cancel = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: 77, reason: "user" },
+      }),
+    });
+    expect(cancel.status).toBe(202);
+    const answer = (await (await slow).json()) as { id: number; error: { message: string } };
+    expect(answer).toMatchObject({ id: 77, error: { message: "Request cancelled" } });
+    const ping = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: { ...headers, Accept: "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 78, method: "ping" }),
+    });
+    expect(((await ping.json()) as { id: number }).id).toBe(78);
+  });
+});
