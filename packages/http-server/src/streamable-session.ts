@@ -297,6 +297,7 @@ export class StreamableSession {
 
   #exchangeDone(exchange: Exchange): void {
     this.#exchanges.delete(exchange);
+    for (const [key, e] of this.#requests) if (e === exchange) this.#requests.delete(key);
     for (const [token, e] of this.#progress) if (e === exchange) this.#progress.delete(token);
     const streamId = exchange.streamId;
     // Keep its events in the store for a late resume; forget the live object.
