@@ -49,6 +49,19 @@ export interface McpHeaderParam {
  * duplicate name, `number` type) are reported in `invalid` and skipped.
  */
 export function mcpHeaderParams(schema: unknown): { params: McpHeaderParam[]; invalid: string[] } {
+  // Schemas come from a cache and are checked on every tools/call: walk each once.
+  if (typeof schema === "object" && schema !== null) {
+    const cached = PARAMS_CACHE.get(schema);
+    if (cached) return cached;
+  }
+  const found = collectParams(schema);
+  if (typeof schema === "object" && schema !== null) PARAMS_CACHE.set(schema, found);
+  return found;
+}
+
+const PARAMS_CACHE = new WeakMap<object, { params: McpHeaderParam[]; invalid: string[] }>();
+
+function collectParams(schema: unknown): { params: McpHeaderParam[]; invalid: string[] } {
   const params: McpHeaderParam[] = [];
   const invalid: string[] = [];
   const seen = new Set<string>();
