@@ -193,6 +193,7 @@ export class ModernGateway {
   #tools: Promise<Map<string, unknown>> | undefined;
   #toolsAt = 0;
   #closed = false;
+  #probeKilled = false;
   #closing: Promise<void> | undefined;
 
   constructor(options: ModernGatewayOptions) {
@@ -436,7 +437,7 @@ export class ModernGateway {
     );
     const ready = upstream
       .start({
-        protocol: this.#era ?? this.#o.upstreamProtocol,
+        protocol: this.#era ?? (this.#probeKilled ? "legacy" : this.#o.upstreamProtocol),
         clientInfo: this.#o.clientInfo,
         initializeTimeoutMs: this.#o.initializeTimeoutMs,
         probeTimeoutMs: this.#o.probeTimeoutMs,
@@ -452,8 +453,11 @@ export class ModernGateway {
       });
     const slot: Slot = { upstream, ready };
     this.#slots.push(slot);
+    const probing = this.#era === undefined && this.#o.upstreamProtocol === "auto";
     ready.catch((error: unknown) => {
       this.#o.logger.warn("upstream failed to start", { error });
+      // A legacy server that dies on the unknown probe gets initialize next time.
+      if (probing && upstream.closed && !upstream.identity) this.#probeKilled = true;
       this.#failures.push(Date.now());
       void upstream.close();
     });
