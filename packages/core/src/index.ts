@@ -40,6 +40,7 @@ export {
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_RESTART_WINDOW_MS,
   DEFAULT_UPSTREAM_PROTOCOL,
+  INPUT_KEY_META,
   ModernGateway,
 } from "./modern/gateway.js";
 export type { McpHeaderParam } from "./modern/header-values.js";
