@@ -48,6 +48,7 @@ it("installs globally from packed tarballs and proxies for real", {
       "-g",
       "--prefix",
       prefix,
+      "--prefer-offline",
       "--no-audit",
       "--no-fund",
       "--loglevel=error",
