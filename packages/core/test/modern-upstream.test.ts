@@ -146,6 +146,38 @@ describe("ModernGateway in front of a modern upstream", () => {
     expect(listener.responded()).toBe(false);
   });
 
+  it("routes a modern upstream's log to the one request that asked, even with others in flight", async () => {
+    const { gateway } = modernRig();
+    const listener = collect();
+    const abort = new AbortController();
+    const listening = gateway.listen(
+      modernRequest("L", "subscriptions/listen", { notifications: { toolsListChanged: true } }),
+      listener.sink,
+      abort.signal,
+    );
+    await waitFor(() => listener.notes.length === 1);
+    const c = collect();
+    await gateway.handle(
+      modernRequest(
+        2,
+        "tools/call",
+        { name: "log", arguments: {} },
+        {},
+        { [META.logLevel]: "debug" },
+      ),
+      c.sink,
+    );
+    expect(c.notes).toEqual([
+      expect.objectContaining({
+        method: "notifications/message",
+        params: expect.objectContaining({ data: "logged" }),
+      }),
+    ]);
+    expect(listener.notes).toHaveLength(1);
+    abort.abort();
+    await listening;
+  });
+
   it("falls back to initialize for a legacy upstream in auto mode", async () => {
     const { gateway, sent } = gatewayRig({ upstreamProtocol: "auto" });
     const c = collect();

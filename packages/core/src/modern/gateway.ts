@@ -160,10 +160,11 @@ type Slot = { upstream: Upstream<Call>; ready: Promise<void> };
  * Attribution rules (a stdio upstream's messages carry no request context):
  * - progress is routed by progress token (each request gets its own upstream
  *   token, mapped back to the caller's);
- * - `notifications/message` goes to a request only when it is the single
- *   request in flight on that upstream and it asked for logs (`_meta`
- *   logLevel) at or below the message's level; otherwise it is dropped, never
- *   broadcast;
+ * - `notifications/message` goes to a request only when it asked for logs
+ *   (`_meta` logLevel) at or below the message's level and it is the single
+ *   request in flight on that (2025-era) upstream, or the single one that asked
+ *   (modern upstream, which logs only for requests that asked); otherwise it
+ *   is dropped, never broadcast;
  * - a server->client request (sampling, elicitation, roots) belongs to the
  *   single MRTR-capable request (tools/call, prompts/get, resources/read) in
  *   flight on that upstream, parked exchanges included; with several, the
@@ -800,11 +801,20 @@ export class ModernGateway {
         return;
       }
       case "notifications/message": {
-        // Attributed only when unambiguous: exactly one request in flight on
-        // this upstream, and it asked for logs at or below this level.
-        if (upstream.calls.size !== 1) return;
-        const [call] = upstream.calls;
-        const round = call?.round;
+        // Attributed only when unambiguous. A 2025-era upstream logs for any
+        // request, so it must be the only request in flight; a modern one logs
+        // only for requests that asked, so it must be the only one that asked.
+        let round: Round | undefined;
+        if (upstream.identity?.era === "modern") {
+          for (const call of upstream.calls) {
+            if (call.round?.logLevel === undefined) continue;
+            if (round) return;
+            round = call.round;
+          }
+        } else {
+          if (upstream.calls.size !== 1) return;
+          round = [...upstream.calls][0]?.round;
+        }
         const level = LOG_RANK[String(params.level)] ?? 0;
         if (round?.logLevel === undefined || level < (LOG_RANK[round.logLevel] ?? 0)) return;
         safeNotify(round.sink, n);
