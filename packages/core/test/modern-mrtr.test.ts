@@ -272,6 +272,26 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
     expect(pids).toHaveLength(2);
   });
 
+  it("bounds the number of parked exchanges", async () => {
+    const { gateway, sent } = gatewayRig({ maxUpstreams: 2, maxPendingExchanges: 1 });
+    const caps = { sampling: {} };
+    const a = collect();
+    await gateway.handle(
+      modernRequest(1, "tools/call", { name: "sample", arguments: { prompt: "a" } }, caps),
+      a.sink,
+    );
+    expect(resultOf(await a.response).resultType).toBe("input_required");
+    const b = collect();
+    await gateway.handle(
+      modernRequest(2, "tools/call", { name: "sample", arguments: { prompt: "b" } }, caps),
+      b.sink,
+    );
+    expect((await b.response).error).toMatchObject({ code: -32603 });
+    await waitFor(() =>
+      sent.some((m) => (m as { method?: string }).method === "notifications/cancelled"),
+    );
+  });
+
   describe("with the conformance fixture's 2026-07-28 tools", () => {
     const conformance = () =>
       gatewayRig({
