@@ -47,7 +47,7 @@ const NOTES: Record<Mode, string> = {
     "Option parsing stops at `--` or at the first argument that is not an option: everything after",
     "belongs to the command, untouched. Every flag is also read from MCP_PROXY_<NAME> (e.g.",
     "MCP_PROXY_API_KEY, MCP_PROXY_SSE_ENDPOINT); flags win. kebab-case works too (--sse-endpoint).",
-    "No MCP_PROXY_* variable is passed to the child.",
+    "No MCP_PROXY_* variable is passed on to the child (only what --env sets explicitly).",
   ].join("\n  "),
   stdio:
     "Every flag is also read from MCP_PROXY_<NAME> (e.g. MCP_PROXY_BEARER). Nothing but MCP goes to stdout.",
