@@ -167,8 +167,9 @@ type Slot = { upstream: Upstream<Call>; ready: Promise<void> };
  *   is dropped, never broadcast;
  * - a server->client request (sampling, elicitation, roots) belongs to the
  *   single MRTR-capable request (tools/call, prompts/get, resources/read) in
- *   flight on that upstream, parked exchanges included; with several, the
- *   upstream gets an error. Routing avoids that when `maxUpstreams` > 1 by
+ *   flight on that upstream, or, with several (parked exchanges included),
+ *   to the single one a client is waiting on; otherwise the upstream gets an
+ *   error. Routing avoids that when `maxUpstreams` > 1 by
  *   giving each concurrent MRTR-capable request an upstream of its own; with
  *   one shared upstream (the default, which keeps a stateful server's state in
  *   one process) concurrent interactive calls can hit that limitation;
@@ -384,7 +385,8 @@ export class ModernGateway {
       this.#closed = true;
       for (const end of [...this.#listenEnds]) end();
       this.#exchanges.clear();
-      await Promise.all(this.#slots.map((slot) => slot.upstream.close()));
+      // A copy: closing an upstream removes its slot from the live list.
+      await Promise.all([...this.#slots].map((slot) => slot.upstream.close()));
     })();
     return this.#closing;
   }
@@ -868,7 +870,8 @@ export class ModernGateway {
       reply(JsonRpcErrorCodes.METHOD_NOT_FOUND, `Method not found: ${request.method}`);
       return;
     }
-    if (upstream.interactiveCalls.size !== 1) {
+    const call = attributeServerRequest(upstream.interactiveCalls);
+    if (!call) {
       this.#o.logger.warn("cannot attribute upstream request to one client request", {
         method: request.method,
         candidates: upstream.interactiveCalls.size,
@@ -879,7 +882,6 @@ export class ModernGateway {
       );
       return;
     }
-    const call = [...upstream.interactiveCalls][0] as Call;
     const params = request.params as Record<string, unknown> | undefined;
     const missing = missingCapability(request.method, params, call.capabilities);
     if (missing) {
@@ -1007,6 +1009,25 @@ function inputKeyOf(
   const cleaned = Object.keys(restMeta).length > 0 ? { ...rest, _meta: restMeta } : rest;
   const key = typeof hint === "string" && hint !== "" && !taken.has(hint) ? hint : `input-${n}`;
   return { key, params: cleaned };
+}
+
+/**
+ * The interactive call a server->client request belongs to: the only one in
+ * flight, or else the only one with a client waiting on it. A parked exchange
+ * (input_required sent, no retry yet) has its upstream blocked on the inputs it
+ * asked for, so while another call is live the new request is that call's; a
+ * client that never retries would otherwise block attribution until its
+ * exchange expires.
+ */
+function attributeServerRequest(calls: ReadonlySet<Call>): Call | undefined {
+  if (calls.size === 1) return calls.values().next().value;
+  let live: Call | undefined;
+  for (const call of calls) {
+    if (!call.round) continue;
+    if (live) return undefined;
+    live = call;
+  }
+  return live;
 }
 
 /** `requiredCapabilities` for a missing capability path such as "elicitation.url". */
