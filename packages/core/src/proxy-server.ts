@@ -9,6 +9,7 @@ import {
   ErrorCode,
   McpError,
   type Progress,
+  ProgressNotificationSchema,
   type ProgressToken,
   ResultSchema,
   type ServerCapabilities,
@@ -49,7 +50,8 @@ interface WithMeta {
 /**
  * Relays everything between `server` (facing the client) and `client` (facing
  * the upstream). Call before or after connecting either; returns once handlers
- * are installed.
+ * are installed. It takes over `client`'s progress notifications, so use a
+ * Client dedicated to the proxy.
  */
 export function proxyServer({
   server,
@@ -59,6 +61,17 @@ export function proxyServer({
 }: ProxyServerOptions): void {
   const caps = capabilities ?? client.getServerCapabilities();
 
+  // Progress is relayed with our own token per request rather than through
+  // the SDK's onprogress: the SDK dispatches notifications a tick after it
+  // reads them but settles responses at once, so its per-request handler is
+  // gone before the last progress before a result is dispatched.
+  const progressRoutes = new Map<string, (params: Progress) => Promise<void>>();
+  let nextToken = 0;
+  client.setNotificationHandler(ProgressNotificationSchema, async (notification) => {
+    const { progressToken, ...progress } = notification.params;
+    await progressRoutes.get(String(progressToken))?.(progress);
+  });
+
   server.fallbackRequestHandler = async (request, extra) => {
     if (!allowed(request.method, caps)) {
       throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
@@ -67,25 +80,28 @@ export function proxyServer({
     const token = (request as WithMeta).params?._meta?.progressToken;
     const options: RequestOptions = { signal: extra.signal };
     if (requestTimeout !== undefined) options.timeout = requestTimeout;
-    // Progress sent downstream but not yet written; the result must not
-    // overtake it, or the client drops the last updates as late.
-    let progressSent: Promise<unknown> = Promise.resolve();
-    if (token !== undefined) {
-      // The SDK substitutes its own token upstream; restore the caller's.
-      options.onprogress = (progress: Progress) => {
-        const send = extra
-          .sendNotification({
-            method: "notifications/progress",
-            params: { ...progress, progressToken: token },
-          })
-          .catch(() => {});
-        progressSent = Promise.all([progressSent, send]);
-      };
-      options.resetTimeoutOnProgress = true;
+    if (token === undefined) return client.request(plain, ResultSchema, options);
+
+    const ours = `proxy-progress-${++nextToken}`;
+    progressRoutes.set(ours, (progress) =>
+      extra
+        .sendNotification({
+          method: "notifications/progress",
+          params: { ...progress, progressToken: token },
+        })
+        .catch(() => {}),
+    );
+    const params = plain.params ?? {};
+    const forwarded = {
+      ...plain,
+      params: { ...params, _meta: { ...params._meta, progressToken: ours } },
+    };
+    try {
+      return await client.request(forwarded, ResultSchema, options);
+    } finally {
+      // Let progress read just before the result be dispatched first.
+      setImmediate(() => progressRoutes.delete(ours));
     }
-    const result = await client.request(plain, ResultSchema, options);
-    await progressSent;
-    return result;
   };
 
   server.fallbackNotificationHandler = async (notification) => {

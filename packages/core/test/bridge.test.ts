@@ -56,18 +56,29 @@ describe("bridge to a real stdio server", () => {
     expect(results.map(textOf)).toEqual(texts);
   });
 
-  it("forwards progress notifications with the caller's token", async () => {
-    const { client } = await rig(echoChild());
-    const progress: number[] = [];
+  it("forwards progress notifications with the caller's token, before the result", async () => {
+    const { client, received } = await rig(echoChild());
     const result = await client.callTool(
-      { name: "slow", arguments: { ms: 30, steps: 3 } },
+      { name: "slow", arguments: { ms: 30, steps: 3 }, _meta: { progressToken: "tok-1" } },
       undefined,
-      {
-        onprogress: (p) => progress.push(p.progress),
-      },
     );
     expect(textOf(result)).toBe("done after 30ms");
-    expect(progress).toEqual([1, 2, 3]);
+    // Checked on the wire: the SDK Client itself may drop progress that it
+    // dispatches after the result, which says nothing about the bridge.
+    const progress = received
+      .filter((m) => "method" in m && m.method === "notifications/progress")
+      .map((m) => (m as unknown as { params: { progressToken: string; progress: number } }).params);
+    expect(progress.map((p) => [p.progressToken, p.progress])).toEqual([
+      ["tok-1", 1],
+      ["tok-1", 2],
+      ["tok-1", 3],
+    ]);
+    const resultIndex = received.findIndex(
+      (m) => "result" in m && JSON.stringify(m).includes("done after"),
+    );
+    const kinds = received.map((m) => ("method" in m ? m.method : "answer"));
+    const lastProgress = kinds.lastIndexOf("notifications/progress");
+    expect(lastProgress).toBeLessThan(resultIndex);
   });
 
   it("works with a server that prints non-JSON banner lines, reporting each", async () => {

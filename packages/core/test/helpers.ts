@@ -3,6 +3,7 @@
 import { ECHO_SERVER } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import {
   type BridgeHandle,
   type BridgeOptions,
@@ -15,6 +16,8 @@ export interface Rig {
   client: Client;
   child: ChildProcessTransport;
   handle: BridgeHandle;
+  /** Every message the client's transport received, in order (the SDK Client may drop late progress). */
+  received: JSONRPCMessage[];
 }
 
 export function echoChild(extra: Partial<ChildProcessOptions> = {}): ChildProcessTransport {
@@ -37,7 +40,13 @@ export async function connectThroughBridge(
   const handle = await bridge(proxySide, child, options);
   const client = new Client({ name: "core-test", version: "1.0.0" }, capabilities);
   await client.connect(clientSide);
-  return { client, child, handle };
+  const received: JSONRPCMessage[] = [];
+  const deliver = clientSide.onmessage;
+  clientSide.onmessage = (message, extra) => {
+    received.push(message);
+    deliver?.(message, extra);
+  };
+  return { client, child, handle, received };
 }
 
 export function textOf(result: unknown): string {

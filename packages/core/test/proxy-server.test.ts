@@ -4,6 +4,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  type JSONRPCMessage,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -44,7 +45,15 @@ async function setup() {
     () => downstream.close(),
     () => server.close(),
   );
-  return { downstream };
+  // Record what reaches the client's transport: the SDK Client may drop
+  // progress it dispatches after the result, which says nothing about us.
+  const received: JSONRPCMessage[] = [];
+  const deliver = c.onmessage;
+  c.onmessage = (message, extra) => {
+    received.push(message);
+    deliver?.(message, extra);
+  };
+  return { downstream, received };
 }
 
 describe("proxyServer", () => {
@@ -90,7 +99,7 @@ describe("proxyServer", () => {
   });
 
   it("forwards notifications and progress with the caller's token", async () => {
-    const { downstream } = await setup();
+    const { downstream, received } = await setup();
     const logs: unknown[] = [];
     let listChanged = 0;
     downstream.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => {
@@ -100,13 +109,20 @@ describe("proxyServer", () => {
       listChanged++;
     });
     await downstream.callTool({ name: "notify", arguments: {} });
-    const progress: number[] = [];
-    await downstream.callTool({ name: "slow", arguments: { ms: 30, steps: 2 } }, undefined, {
-      onprogress: (p) => progress.push(p.progress),
+    await downstream.callTool({
+      name: "slow",
+      arguments: { ms: 30, steps: 2 },
+      _meta: { progressToken: "caller-token" },
     });
     expect(logs).toEqual(["hello from fixture"]);
     expect(listChanged).toBe(1);
-    expect(progress).toEqual([1, 2]);
+    const progress = received
+      .filter((m) => "method" in m && m.method === "notifications/progress")
+      .map((m) => (m as unknown as { params: { progressToken: string; progress: number } }).params);
+    expect(progress.map((p) => [p.progressToken, p.progress])).toEqual([
+      ["caller-token", 1],
+      ["caller-token", 2],
+    ]);
   });
 
   it("refuses methods outside the advertised capabilities", async () => {
