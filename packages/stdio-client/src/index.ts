@@ -1,5 +1,8 @@
 export type { RemoteTransportKind } from "./auto-transport.js";
 export { AutoClientTransport } from "./auto-transport.js";
+export type { RemoteProtocol } from "./era-transport.js";
+export { DEFAULT_PROBE_TIMEOUT_MS } from "./era-transport.js";
+export { DEFAULT_MAX_INPUT_ROUNDS } from "./modern-client.js";
 export type { HttpClientOptions } from "./options.js";
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -13,6 +16,6 @@ export { SseClientTransport } from "./sse-client.js";
 export type { SseEvent } from "./sse-parser.js";
 export { SseParser } from "./sse-parser.js";
 export type { StartStdioServerOptions, StdioServerHandle } from "./start-stdio-server.js";
-export { DEFAULT_TRANSPORT, startStdioServer } from "./start-stdio-server.js";
+export { DEFAULT_PROTOCOL, DEFAULT_TRANSPORT, startStdioServer } from "./start-stdio-server.js";
 export { DEFAULT_STDIN_END_GRACE_MS } from "./stdio-transport.js";
 export { StreamableHttpClientTransport } from "./streamable-http-client.js";

@@ -1,14 +1,18 @@
 // startStdioServer: this process speaks MCP on its stdin/stdout and forwards
-// every message, unchanged, to a remote Streamable HTTP or SSE server.
+// every message to a remote server: unchanged to a 2025-era Streamable HTTP or
+// SSE server, translated for a server that speaks 2026-07-28.
 import { bridge, createStderrLogger, type Logger } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { AutoClientTransport, type RemoteTransportKind } from "./auto-transport.js";
+import { EraTransport, type RemoteProtocol } from "./era-transport.js";
 import type { HttpClientOptions } from "./options.js";
 import { StdioStreamTransport } from "./stdio-transport.js";
 import { StreamableHttpClientTransport } from "./streamable-http-client.js";
 
 /** The transport used when none is given. */
 export const DEFAULT_TRANSPORT: RemoteTransportKind = "auto";
+/** The protocol era used when none is given. */
+export const DEFAULT_PROTOCOL: RemoteProtocol = "auto";
 
 /** Options of {@link startStdioServer}. */
 export interface StartStdioServerOptions extends HttpClientOptions {
@@ -20,6 +24,15 @@ export interface StartStdioServerOptions extends HttpClientOptions {
    * Default {@link DEFAULT_TRANSPORT}.
    */
   transport?: RemoteTransportKind;
+  /**
+   * Which protocol era to speak to the server. `auto`: on the local client's
+   * `initialize`, probe with a 2026-07-28 `server/discover` and translate for
+   * the local (2025-era) client when the server speaks it, else forward as
+   * today; `legacy`: never send a 2026-07-28 request; `modern`: require
+   * 2026-07-28 (the local initialize fails otherwise). The SSE transport is
+   * always legacy. Default {@link DEFAULT_PROTOCOL}.
+   */
+  protocol?: RemoteProtocol;
   /** Where MCP messages come from. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
   /** Where MCP messages go; nothing else is ever written here. Default `process.stdout`. */
@@ -38,11 +51,21 @@ export interface StdioServerHandle {
 /** Builds the remote-side transport for `options.transport`. */
 export function createRemoteTransport(options: StartStdioServerOptions, logger: Logger): Transport {
   const kind = options.transport ?? DEFAULT_TRANSPORT;
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL;
   const httpOptions: HttpClientOptions = { ...options, logger };
-  if (kind === "stream") return new StreamableHttpClientTransport(options.url, httpOptions);
-  if (kind === "sse" || kind === "auto")
-    return new AutoClientTransport(options.url, kind, httpOptions);
-  throw new TypeError(`Unknown transport "${String(kind)}" (expected stream, sse or auto)`);
+  if (kind !== "stream" && kind !== "sse" && kind !== "auto")
+    throw new TypeError(`Unknown transport "${String(kind)}" (expected stream, sse or auto)`);
+  if (protocol !== "legacy" && protocol !== "auto" && protocol !== "modern")
+    throw new TypeError(`Unknown protocol "${String(protocol)}" (expected legacy, auto or modern)`);
+  if (protocol === "modern" && kind === "sse")
+    throw new TypeError('protocol "modern" needs Streamable HTTP, not transport "sse"');
+  const legacy = (): Transport =>
+    kind === "stream"
+      ? new StreamableHttpClientTransport(options.url, httpOptions)
+      : new AutoClientTransport(options.url, kind, httpOptions);
+  // 2026-07-28 exists only on Streamable HTTP: an SSE server is legacy by definition.
+  if (protocol === "legacy" || kind === "sse") return legacy();
+  return new EraTransport(options.url, protocol, httpOptions, legacy);
 }
 
 /**

@@ -33,7 +33,8 @@ describe("headers and auth", () => {
 
   it("keeps the session id and sends MCP-Protocol-Version after initialize", async () => {
     const server = await startStreamServer();
-    const runner = spawnRunner({ url: server.url, transport: "stream" });
+    // protocol "legacy": the first request must be the initialize, not a discover probe.
+    const runner = spawnRunner({ url: server.url, transport: "stream", protocol: "legacy" });
     await runner.client.connect(runner.transport);
     await runner.client.listTools();
     const [init, ...rest] = server.requests;

@@ -106,11 +106,11 @@ describe("round trips through the stdio front", () => {
     await runner.client.connect(runner.transport);
     const echoed = await runner.client.callTool({ name: "echo", arguments: { text: "via sse" } });
     expect(echoed.content).toEqual([{ type: "text", text: "via sse" }]);
-    // The probe POST was refused, then the SSE stream was opened.
+    // The 2026 discover probe and the Streamable HTTP probe were refused, then the SSE stream opened.
     const methods = server.requests.map(
       (r) => `${r.method} ${new URL(r.url, "http://x").pathname}`,
     );
-    expect(methods.slice(0, 2)).toEqual(["POST /sse", "GET /sse"]);
+    expect(methods.slice(0, 3)).toEqual(["POST /sse", "POST /sse", "GET /sse"]);
     expect(runner.stderr()).toMatch(/falling back to HTTP\+SSE/);
   });
 

@@ -8,6 +8,7 @@ const RUNNER = fileURLToPath(new URL("../fixtures/stdio-runner.mjs", import.meta
 export interface RunnerOptions {
   url: string;
   transport?: "stream" | "sse" | "auto";
+  protocol?: "legacy" | "auto" | "modern";
   headers?: Record<string, string>;
   bearer?: string;
   countHeader?: string;

@@ -1,0 +1,405 @@
+// The remote leg for a 2026-07-28 server behind a 2025-era local client. The
+// local client keeps its handshake world (initialize, ping, setLevel,
+// resources/subscribe, server->client requests); this transport answers what
+// the stateless revision dropped, sends every other request as its own modern
+// POST, turns input_required results into real requests to the local client
+// and retries with their answers, and keeps one subscriptions/listen stream
+// for change notifications.
+// Spec: docs/specification/2026-07-28/basic/patterns/mrtr.mdx, basic/patterns/subscriptions,
+// basic/transports/streamable-http.mdx#cancellation.
+import {
+  classifyMessage,
+  ErrorCodes,
+  INPUT_METHODS,
+  JsonRpcErrorCodes,
+  type Logger,
+  McpProxyError,
+  messageId,
+  silentLogger,
+} from "@mcp-proxy/core";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
+import { backoffDelay, pause } from "./backoff.js";
+import { requestTimeout } from "./http.js";
+import { errorResponse } from "./messages.js";
+import { type ModernAnswer, type ModernHttp, modernPost } from "./modern-post.js";
+import {
+  initializeResult,
+  type LocalClient,
+  legacyResult,
+  localClientOf,
+  modernRequest,
+  untagged,
+} from "./modern-translate.js";
+import { DEFAULT_RECONNECT_MAX_ATTEMPTS } from "./options.js";
+
+/** Most input_required rounds one local request may take before it is failed. */
+export const DEFAULT_MAX_INPUT_ROUNDS = 8;
+/** A listen stream that lived this long counts as healthy: its drop restarts the backoff, ms. */
+const STABLE_LISTEN_MS = 5_000;
+
+type Params = Record<string, unknown>;
+
+/** The local client answered one of our input requests with an error: the original request fails with it. */
+class LocalInputError extends Error {
+  constructor(readonly error: { code: number; message: string; data?: unknown }) {
+    super(error.message);
+  }
+}
+
+export interface ModernClientOptions {
+  http: ModernHttp;
+  /** The server's discover result. */
+  discover: Params;
+  /** The modern version to speak. */
+  version: string;
+  logger?: Logger;
+}
+
+export class ModernClientTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+
+  readonly #http: ModernHttp;
+  readonly #discover: Params;
+  readonly #version: string;
+  readonly #logger: Logger;
+  readonly #abort = new AbortController();
+  #client: LocalClient | undefined;
+  #logLevel: string | undefined;
+  #nextId = 1;
+  #nextInputId = 1;
+  /** Local requests in flight, by local id: aborting one cancels its POST. */
+  readonly #calls = new Map<RequestId, AbortController>();
+  /** Our requests to the local client, waiting for its answer. */
+  readonly #waiting = new Map<RequestId, (answer: JSONRPCMessage) => void>();
+  /** inputSchema by tool name, from tools/list, for `Mcp-Param-*` headers. */
+  readonly #toolSchemas = new Map<string, unknown>();
+  readonly #subscriptions = new Set<string>();
+  #initialized = false;
+  #listen: AbortController | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ModernClientOptions) {
+    this.#http = options.http;
+    this.#discover = options.discover;
+    this.#version = options.version;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  async start(): Promise<void> {}
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.#closed) throw new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed");
+    const kind = classifyMessage(message);
+    if (kind === "request") this.#request(message as JSONRPCRequest);
+    else if (kind === "notification") this.#notification(message as JSONRPCNotification);
+    else if (kind === "response" || kind === "error") {
+      const id = messageId(message);
+      const resolve = id === undefined ? undefined : this.#waiting.get(id);
+      if (resolve) resolve(message);
+      else this.#logger.debug("Dropping a response nobody waits for", { id });
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      this.#abort.abort();
+      this.#waiting.clear();
+      await this.#http.dispatcher.destroy().catch(() => {});
+      this.onclose?.();
+    })();
+    return this.#closing;
+  }
+
+  #deliver(message: JSONRPCMessage): void {
+    if (!this.#closed) this.onmessage?.(message);
+  }
+
+  #answer(id: RequestId, result: Params): void {
+    this.#deliver({ jsonrpc: "2.0", id, result } as JSONRPCMessage);
+  }
+
+  #request(request: JSONRPCRequest): void {
+    const params = (request.params ?? {}) as Params;
+    switch (request.method) {
+      case "initialize":
+        // No handshake in 2026-07-28: the discover result already says what initialize would.
+        this.#client = localClientOf(request);
+        this.#answer(request.id, initializeResult(this.#discover, this.#client));
+        return;
+      case "ping":
+        this.#answer(request.id, {});
+        return;
+      case "logging/setLevel":
+        // The level now rides on every request's `_meta`.
+        this.#logLevel = typeof params.level === "string" ? params.level : undefined;
+        this.#answer(request.id, {});
+        return;
+      case "resources/subscribe":
+      case "resources/unsubscribe":
+        if (typeof params.uri === "string") {
+          if (request.method === "resources/subscribe") this.#subscriptions.add(params.uri);
+          else this.#subscriptions.delete(params.uri);
+          if (this.#initialized) this.#openListen();
+        }
+        this.#answer(request.id, {});
+        return;
+      default:
+        void this.#call(request);
+    }
+  }
+
+  #notification(notification: JSONRPCNotification): void {
+    const params = (notification.params ?? {}) as Params;
+    if (notification.method === "notifications/initialized") {
+      this.#initialized = true;
+      this.#openListen();
+    } else if (notification.method === "notifications/cancelled") {
+      // Closing the response stream is the 2026 cancellation signal.
+      const id = params.requestId as RequestId | undefined;
+      if (id !== undefined) this.#calls.get(id)?.abort();
+    } else {
+      // roots/list_changed and the like have no 2026 counterpart on HTTP.
+      this.#logger.debug("Not forwarding a notification the modern server has no use for", {
+        method: notification.method,
+      });
+    }
+  }
+
+  /** Sends one local request as modern POSTs until it completes, fails or is cancelled. */
+  async #call(request: JSONRPCRequest): Promise<void> {
+    const localId = request.id;
+    const abort = new AbortController();
+    this.#calls.get(localId)?.abort();
+    this.#calls.set(localId, abort);
+    const signal = AbortSignal.any([abort.signal, this.#abort.signal]);
+    const base = (request.params ?? undefined) as Params | undefined;
+    const schema =
+      request.method === "tools/call" && typeof base?.name === "string"
+        ? this.#toolSchemas.get(base.name)
+        : undefined;
+    try {
+      let params = base;
+      for (let round = 0; ; round++) {
+        const answer = await modernPost(this.#http, this.#modern(request.method, params), {
+          onNotification: (n) => this.#deliver(n),
+          toolInputSchema: schema,
+          signal,
+        });
+        if (signal.aborted) return;
+        if (answer.kind === "error") {
+          this.#deliver({ jsonrpc: "2.0", id: localId, error: answer.error } as JSONRPCMessage);
+          return;
+        }
+        const result = answer.result;
+        if (result.resultType !== "input_required") {
+          if (request.method === "tools/list") this.#rememberTools(result);
+          this.#answer(localId, legacyResult(result));
+          return;
+        }
+        if (round >= DEFAULT_MAX_INPUT_ROUNDS) {
+          throw new McpProxyError(
+            ErrorCodes.INTERNAL,
+            `The server still asked for input after ${DEFAULT_MAX_INPUT_ROUNDS} rounds`,
+          );
+        }
+        params = await this.#retryParams(base, result, signal);
+        if (signal.aborted) return;
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof LocalInputError) {
+        this.#deliver({ jsonrpc: "2.0", id: localId, error: error.error } as JSONRPCMessage);
+        return;
+      }
+      this.#logger.error(error instanceof Error ? error.message : String(error));
+      this.#deliver(errorResponse(localId, error));
+    } finally {
+      if (this.#calls.get(localId) === abort) this.#calls.delete(localId);
+    }
+  }
+
+  #modern(method: string, params: Params | undefined): JSONRPCRequest {
+    const id = this.#nextId++;
+    return modernRequest(id, method, params, this.#client, this.#logLevel, this.#version);
+  }
+
+  /**
+   * Asks the local client for every input request (as real server->client
+   * requests with fresh ids) and builds the retry: the original params plus
+   * `inputResponses`, and the `requestState` exactly as received.
+   */
+  async #retryParams(
+    base: Params | undefined,
+    result: Params,
+    signal: AbortSignal,
+  ): Promise<Params> {
+    const requests = result.inputRequests;
+    const next: Params = { ...(base ?? {}) };
+    if (typeof requests === "object" && requests !== null) {
+      const entries = Object.entries(requests as Params);
+      const answers = await Promise.all(
+        entries.map(([, value]) => this.#askLocal(value as Params, signal)),
+      );
+      const responses: Params = {};
+      entries.forEach(([key], i) => {
+        responses[key] = answers[i];
+      });
+      next.inputResponses = responses;
+    }
+    if (typeof result.requestState === "string") next.requestState = result.requestState;
+    return next;
+  }
+
+  /** Sends one server->client request to the local client and resolves with its result. */
+  #askLocal(input: Params, signal: AbortSignal): Promise<unknown> {
+    const method = input.method;
+    if (typeof method !== "string" || !INPUT_METHODS.has(method)) {
+      return Promise.reject(
+        new McpProxyError(
+          ErrorCodes.INVALID_MESSAGE,
+          `The server asked for input of an unknown kind: ${String(method)}`,
+        ),
+      );
+    }
+    const id = `mcp-proxy-input-${this.#nextInputId++}`;
+    return new Promise<unknown>((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.#waiting.delete(id);
+      };
+      const onAbort = () => {
+        finish();
+        // The local client may still be asking its user: tell it the question is moot.
+        this.#deliver({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId: id, reason: "The request that needed this input ended" },
+        } as JSONRPCMessage);
+        reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Request cancelled"));
+      };
+      const timeoutMs = requestTimeout(this.#http.options);
+      const timer = setTimeout(() => {
+        finish();
+        reject(
+          new McpProxyError(
+            ErrorCodes.TIMEOUT,
+            `The local client did not answer ${method} in ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiting.set(id, (answer) => {
+        finish();
+        const a = answer as { result?: unknown; error?: LocalInputError["error"] };
+        if (a.error) reject(new LocalInputError(a.error));
+        else resolve(a.result ?? {});
+      });
+      const params = input.params;
+      this.#deliver({
+        jsonrpc: "2.0",
+        id,
+        method,
+        ...(params !== undefined ? { params } : {}),
+      } as JSONRPCMessage);
+    });
+  }
+
+  #rememberTools(result: Params): void {
+    if (!Array.isArray(result.tools)) return;
+    for (const tool of result.tools as Params[]) {
+      if (typeof tool?.name === "string") this.#toolSchemas.set(tool.name, tool.inputSchema);
+    }
+  }
+
+  /** What the listen stream asks for: the list changes the server offers, and the subscribed resources. */
+  #filter(): Params | undefined {
+    const caps = (this.#discover.capabilities ?? {}) as Record<string, Params | undefined>;
+    const filter: Params = {};
+    if (caps.tools?.listChanged) filter.toolsListChanged = true;
+    if (caps.prompts?.listChanged) filter.promptsListChanged = true;
+    if (caps.resources?.listChanged) filter.resourcesListChanged = true;
+    if (this.#subscriptions.size > 0) filter.resourceSubscriptions = [...this.#subscriptions];
+    return Object.keys(filter).length > 0 ? filter : undefined;
+  }
+
+  /** (Re)opens the one listen stream with the current filter; the old one is closed. */
+  #openListen(): void {
+    this.#listen?.abort();
+    this.#listen = undefined;
+    const filter = this.#filter();
+    if (!filter || this.#closed) return;
+    const abort = new AbortController();
+    this.#listen = abort;
+    void this.#listenLoop(filter, AbortSignal.any([abort.signal, this.#abort.signal]));
+  }
+
+  async #listenLoop(filter: Params, signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    let opened = false;
+    while (!signal.aborted) {
+      if (failures >= DEFAULT_RECONNECT_MAX_ATTEMPTS) {
+        this.#logger.error(
+          `Giving up on the subscriptions/listen stream after ${failures} failed attempts`,
+        );
+        return;
+      }
+      if (failures > 0 && !(await pause(backoffDelay(failures), signal))) return;
+      let acked = false;
+      const since = Date.now();
+      let answer: ModernAnswer | undefined;
+      try {
+        answer = await modernPost(
+          this.#http,
+          this.#modern("subscriptions/listen", { notifications: filter }),
+          {
+            signal,
+            longLived: true,
+            onNotification: (n) => {
+              if (n.method === "notifications/subscriptions/acknowledged") {
+                acked = true;
+                // Changes while the stream was down are lost: let the client refetch.
+                if (opened) this.#announceChanges(filter);
+                opened = true;
+                return;
+              }
+              this.#deliver(untagged(n));
+            },
+          },
+        );
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#logger.debug("The subscriptions/listen stream ended", { error });
+      }
+      if (signal.aborted) return;
+      if (answer?.kind === "error") {
+        this.#logger.warn(`The server refused subscriptions/listen: ${answer.error.message}`);
+        // A server without listen will not grow it by being asked again.
+        if (answer.error.code === JsonRpcErrorCodes.METHOD_NOT_FOUND) return;
+      }
+      failures = acked && Date.now() - since >= STABLE_LISTEN_MS ? 1 : failures + 1;
+    }
+  }
+
+  #announceChanges(filter: Params): void {
+    const kinds: [string, string][] = [
+      ["toolsListChanged", "notifications/tools/list_changed"],
+      ["promptsListChanged", "notifications/prompts/list_changed"],
+      ["resourcesListChanged", "notifications/resources/list_changed"],
+    ];
+    for (const [flag, method] of kinds) {
+      if (filter[flag] === true) this.#deliver({ jsonrpc: "2.0", method } as JSONRPCMessage);
+    }
+  }
+}
