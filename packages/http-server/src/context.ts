@@ -3,6 +3,7 @@
 import type { Logger } from "@mcp-proxy/core";
 import type { EventStore } from "./event-store.js";
 import type { LegacySession } from "./legacy-sse.js";
+import type { ModernEndpoint } from "./modern-endpoint.js";
 import type { StartHTTPServerOptions } from "./options.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { StatelessUpstream } from "./stateless.js";
@@ -17,6 +18,8 @@ export interface ServerContext {
   messagesEndpoint: string;
   sessions: SessionRegistry<StreamableSession | LegacySession>;
   stateless: StatelessUpstream | undefined;
+  /** The 2026-07-28 gateway on the Streamable HTTP endpoint; undefined with `modern: false`. */
+  modern: ModernEndpoint | undefined;
   /** True once close() began: no new sessions. */
   closing: boolean;
 }

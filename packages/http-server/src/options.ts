@@ -4,7 +4,7 @@
 import type http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type https from "node:https";
-import type { Logger } from "@mcp-proxy/core";
+import type { Logger, UpstreamProtocol } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -61,6 +61,9 @@ export interface HealthStatus {
   detail?: unknown;
 }
 
+/** Default of `modern`: both eras on one endpoint. */
+export const DEFAULT_MODERN = true;
+
 export interface StartHTTPServerOptions {
   /** Returns an SDK Server for each session; it is connected to an in-process transport. */
   createServer?: (request: IncomingMessage) => Server | Promise<Server>;
@@ -81,6 +84,22 @@ export interface StartHTTPServerOptions {
   messagesEndpoint?: string;
   /** Serve Streamable HTTP without sessions, on one shared upstream. Default false. */
   stateless?: boolean;
+  /**
+   * Also serve MCP 2026-07-28 (stateless) clients on the Streamable HTTP endpoint, classified
+   * per POST: a `_meta` "io.modelcontextprotocol/protocolVersion" (or `MCP-Protocol-Version:
+   * 2026-07-28` without a session) is modern; `initialize` or an `Mcp-Session-Id` is 2025-era.
+   * Modern requests go through a translating gateway to one shared upstream, created with
+   * `createUpstream` (a session-less context) or `createServer` once, on the first modern
+   * request. Default true; false serves the 2025-era revisions only.
+   */
+  modern?: boolean;
+  /**
+   * How the modern gateway opens its shared upstream: "legacy" (2025 `initialize`, default),
+   * "auto" (probe with `server/discover`, fall back to `initialize`) or "modern" (a
+   * 2026-07-28 upstream only). Applies to the modern path only; 2025-era sessions always
+   * relay the client's own `initialize`.
+   */
+  upstreamProtocol?: UpstreamProtocol;
   /** Resumability store for SSE events. Default: a bounded InMemoryEventStore; false disables. */
   eventStore?: EventStore | false;
   /** Required key, sent as `X-API-Key` (or `Authorization: Bearer <key>`); compared in constant time. */
@@ -105,7 +124,11 @@ export interface StartHTTPServerOptions {
   onClose?: (session: SessionInfo) => void | Promise<void>;
   /** Handles requests for unknown paths (default: 404 with a JSON-RPC error). */
   onUnhandledRequest?: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
-  /** Readiness hook served at /health (503 when not ok); /ping stays plain liveness. */
+  /**
+   * Readiness hook served at /health (503 when not ok); /ping stays plain liveness. With
+   * `modern`, the gateway's health is folded in (`ok` is false while its upstream keeps failing)
+   * and, once the gateway has been used, reported as `modern: { healthy, upstreamEra }`.
+   */
   health?: () => HealthStatus | Promise<HealthStatus>;
   /** CA certificate(s) for TLS: a file path, or PEM text (detected by "-----BEGIN"). */
   sslCa?: string;

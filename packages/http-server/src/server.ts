@@ -13,6 +13,7 @@ import type { ServerContext } from "./context.js";
 import { answerPreflight, applyCors, resolveCors } from "./cors.js";
 import { InMemoryEventStore } from "./event-store.js";
 import { handleSseMessage, handleSseStream } from "./legacy-sse.js";
+import { ModernEndpoint } from "./modern-endpoint.js";
 import {
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
@@ -21,6 +22,7 @@ import {
   DEFAULT_MAX_BODY_SIZE,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MESSAGES_ENDPOINT,
+  DEFAULT_MODERN,
   DEFAULT_PORT,
   DEFAULT_SESSION_TIMEOUT_MS,
   DEFAULT_SSE_ENDPOINT,
@@ -62,6 +64,15 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       logger,
     ),
     stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
+    // Created eagerly but lazy inside: no upstream until the first modern request.
+    modern:
+      (options.modern ?? DEFAULT_MODERN) && streamEndpoint !== null
+        ? new ModernEndpoint(options, {
+            upstreamProtocol: options.upstreamProtocol,
+            heartbeatMs,
+            logger,
+          })
+        : undefined,
     closing: false,
   };
   const cors = resolveCors(options.cors);
@@ -84,7 +95,14 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     }
     if (path === "/health" && options.health) {
       const status = await options.health();
-      sendJson(res, status.ok ? 200 : 503, status);
+      // The gateway is reported once it has been used (or is failing): 2025-only traffic sees no change.
+      const gateway = ctx.modern;
+      const modern =
+        gateway && (gateway.upstreamEra !== undefined || !gateway.healthy)
+          ? { healthy: gateway.healthy, upstreamEra: gateway.upstreamEra }
+          : undefined;
+      const ok = status.ok && (modern?.healthy ?? true);
+      sendJson(res, ok ? 200 : 503, modern ? { ...status, ok, modern } : status);
       return;
     }
     const handler =
@@ -184,16 +202,20 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       server.closeIdleConnections();
       // Let in-flight requests finish for a while, then end everything.
       const pending = () =>
-        ctx.sessions.values().some((s) => "pendingCount" in s && s.pendingCount > 0);
-      if (pending() || (ctx.stateless?.pendingCount ?? 0) > 0) {
+        ctx.sessions.values().some((s) => "pendingCount" in s && s.pendingCount > 0) ||
+        (ctx.stateless?.pendingCount ?? 0) > 0 ||
+        (ctx.modern?.pendingCount ?? 0) > 0;
+      if (pending()) {
         const grace = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
         const deadline = Date.now() + grace;
-        while ((pending() || (ctx.stateless?.pendingCount ?? 0) > 0) && Date.now() < deadline) {
+        while (pending() && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }
       await ctx.sessions.closeAll();
       await ctx.stateless?.close();
+      // Ends open listen streams gracefully and fails what is still in flight.
+      await ctx.modern?.close();
       server.closeAllConnections();
       await stopped;
     })();

@@ -1,12 +1,18 @@
 // The Streamable HTTP endpoint. POST runs: body read+parse once -> classify the
-// era -> era handler. Only the 2025 era exists today; a 2026-07-28 handler
-// slots in at `classifyPost` without touching the rest. GET opens or resumes
-// the standalone stream, DELETE ends the session.
+// era -> era handler (2025-era sessions or stateless mode, or the 2026-07-28
+// gateway). GET opens or resumes the standalone stream, DELETE ends the
+// session (both 2025-era only).
 // Status table (same for every method): see README "Session status codes".
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
+import {
+  ErrorCodes,
+  isModernProtocolVersion,
+  McpProxyError,
+  metaProtocolVersion,
+} from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, type ParsedBody, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import {
@@ -23,13 +29,38 @@ import { createUpstreamFor } from "./upstream.js";
 export const SESSION_HEADER = "mcp-session-id";
 
 /** Which protocol era a POST belongs to; decided per request from headers and body. */
-export type PostEra = "2025";
+export type PostEra = "2025" | "2026";
 
-export function classifyPost(_req: IncomingMessage, _body: ParsedBody): PostEra {
-  // 2026-07-28 requests carry _meta["io.modelcontextprotocol/protocolVersion"] and no session;
-  // they will be classified here once that revision is served.
+/**
+ * A single message with a `_meta` protocol version is 2026-07-28 (whatever its
+ * method: a modern `initialize` must get -32601, and a stale Mcp-Session-Id is
+ * ignored), as is one sent with `MCP-Protocol-Version: 2026-07-28` and no
+ * session (so a modern request missing its `_meta` gets -32602, not a 2025
+ * error). Everything else is 2025-era. Reads two properties and two headers:
+ * no re-parse, no copy.
+ */
+export function classifyPost(req: IncomingMessage, body: ParsedBody): PostEra {
+  if (body.batch) return "2025";
+  if (metaProtocolVersion(body.messages[0]) !== undefined) return "2026";
+  if (
+    isModernProtocolVersion(header(req, "mcp-protocol-version")) &&
+    header(req, SESSION_HEADER) === undefined
+  ) {
+    return "2026";
+  }
   return "2025";
 }
+
+/** A GET or DELETE from a 2026-07-28 client (no session, modern version header). */
+const isModernNonPost = (req: IncomingMessage): boolean =>
+  header(req, SESSION_HEADER) === undefined &&
+  isModernProtocolVersion(header(req, "mcp-protocol-version"));
+
+const modernNoStream = () =>
+  new MethodNotAllowedError(
+    "POST",
+    "Method Not Allowed: 2026-07-28 has no GET stream or session to delete; use subscriptions/listen",
+  );
 
 const isInitialize = (body: ParsedBody): boolean =>
   body.messages.some((m) => (m as { method?: string }).method === "initialize");
@@ -90,9 +121,10 @@ async function dispatchPost(
   body: ParsedBody,
   accept: AcceptInfo,
 ): Promise<void> {
-  const era = classifyPost(req, body);
-  if (era !== "2025")
-    throw new McpProxyError(ErrorCodes.BAD_REQUEST, "Bad Request: unsupported protocol era");
+  if (ctx.modern && classifyPost(req, body) === "2026") {
+    await ctx.modern.handlePost(req, res, body.messages[0] as JSONRPCMessage, accept);
+    return;
+  }
 
   const post = { req, res, authInfo, sseAllowed: accept.sse, jsonAllowed: accept.json };
   if (ctx.stateless) {
@@ -177,6 +209,7 @@ async function handleGet(
 ): Promise<void> {
   if (ctx.stateless)
     throw new MethodNotAllowedError("POST", "Method Not Allowed: stateless server");
+  if (ctx.modern && isModernNonPost(req)) throw modernNoStream();
   if (!acceptOf(req).sse) throw notAcceptable("text/event-stream");
   const session = lookupSession(ctx, req);
   checkProtocolVersion(req, session.protocolVersion);
@@ -190,6 +223,7 @@ async function handleDelete(
 ): Promise<void> {
   if (ctx.stateless)
     throw new MethodNotAllowedError("POST", "Method Not Allowed: stateless server");
+  if (ctx.modern && isModernNonPost(req)) throw modernNoStream();
   const session = lookupSession(ctx, req);
   ctx.sessions.remove(session.id);
   await session.close();

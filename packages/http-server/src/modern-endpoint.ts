@@ -1,0 +1,167 @@
+// MCP 2026-07-28 (stateless) on the Streamable HTTP endpoint: the transport
+// rules around core's ModernGateway. One POST is one request: headers checked
+// against the body, then answered with JSON when the final response comes
+// first, or an SSE stream from the first notification on; subscriptions/listen
+// is a long-lived SSE stream. Closing a response stream cancels its request.
+// Spec: 2026-07-28 basic/transports/streamable-http.mdx.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  LEGACY_PROTOCOL_VERSIONS,
+  type Logger,
+  MODERN_PROTOCOL_VERSIONS,
+  ModernGateway,
+  type ModernSink,
+  modernErrorStatus,
+  type UpstreamProtocol,
+  validateModernRequest,
+} from "@mcp-proxy/core";
+import type {
+  JSONRPCErrorResponse,
+  JSONRPCMessage,
+  JSONRPCRequest,
+  JSONRPCResultResponse,
+} from "@modelcontextprotocol/sdk/types.js";
+import { gatewayUpstreamFactory } from "./gateway-upstream.js";
+import type { StartHTTPServerOptions } from "./options.js";
+import type { AcceptInfo } from "./request-info.js";
+import { sendJson } from "./responses.js";
+import { SseWriter } from "./sse-writer.js";
+
+/** Versions a dual-era endpoint lists in `server/discover` and -32022 errors. */
+export const DUAL_ERA_VERSIONS: readonly string[] = [
+  ...LEGACY_PROTOCOL_VERSIONS,
+  ...MODERN_PROTOCOL_VERSIONS,
+];
+
+export interface ModernEndpointOptions {
+  upstreamProtocol: UpstreamProtocol | undefined;
+  heartbeatMs: number;
+  logger: Logger;
+}
+
+export class ModernEndpoint {
+  readonly #gateway: ModernGateway;
+  readonly #heartbeatMs: number;
+  /** Requests (not listens) being answered: close() lets them finish first. */
+  #pending = 0;
+  #lastRequest: IncomingMessage | undefined;
+
+  constructor(options: StartHTTPServerOptions, settings: ModernEndpointOptions) {
+    this.#heartbeatMs = settings.heartbeatMs;
+    this.#gateway = new ModernGateway({
+      createUpstream: gatewayUpstreamFactory(options, () => this.#lastRequest as IncomingMessage),
+      upstreamProtocol: settings.upstreamProtocol,
+      advertisedVersions: DUAL_ERA_VERSIONS,
+      logger: settings.logger,
+    });
+  }
+
+  /** The gateway's health: false once upstream failures exceed its restart budget. */
+  get healthy(): boolean {
+    return this.#gateway.healthy;
+  }
+
+  get upstreamEra(): "legacy" | "modern" | undefined {
+    return this.#gateway.upstreamEra;
+  }
+
+  get pendingCount(): number {
+    return this.#pending;
+  }
+
+  close(): Promise<void> {
+    return this.#gateway.close();
+  }
+
+  /** Serves one modern POST whose body is `message` (already parsed once). */
+  async handlePost(
+    req: IncomingMessage,
+    res: ServerResponse,
+    message: JSONRPCMessage,
+    accept: AcceptInfo,
+  ): Promise<void> {
+    const supported = { supportedVersions: MODERN_PROTOCOL_VERSIONS };
+    const advertised = { advertisedVersions: DUAL_ERA_VERSIONS };
+    let checked = validateModernRequest({
+      headers: req.headers,
+      message,
+      ...supported,
+      ...advertised,
+    });
+    if (!checked.ok) {
+      sendJson(res, checked.status, checked.jsonRpcError);
+      return;
+    }
+    const request = message as JSONRPCRequest;
+    if (request.id === undefined) {
+      // Notifications carry nothing this revision needs from a client (cancellation is a closed stream).
+      res.writeHead(202).end();
+      return;
+    }
+    this.#lastRequest = req;
+    if (request.method === "tools/call") {
+      // Mcp-Param-* must mirror the arguments the tool's schema marks with x-mcp-header.
+      const name = (request.params as { name?: unknown } | undefined)?.name;
+      const schema =
+        typeof name === "string"
+          ? await this.#gateway.toolInputSchema(name).catch(() => undefined)
+          : undefined;
+      if (schema !== undefined) {
+        checked = validateModernRequest({
+          headers: req.headers,
+          message,
+          toolInputSchema: schema,
+          ...supported,
+          ...advertised,
+        });
+        if (!checked.ok) {
+          sendJson(res, checked.status, checked.jsonRpcError);
+          return;
+        }
+      }
+    }
+    await this.#serve(request, res, accept);
+  }
+
+  async #serve(request: JSONRPCRequest, res: ServerResponse, accept: AcceptInfo): Promise<void> {
+    const listen = request.method === "subscriptions/listen";
+    const abort = new AbortController();
+    // 2026-07-28 has no resumability: a closed response stream cancels its request.
+    res.once("close", () => {
+      if (!res.writableEnded) abort.abort();
+    });
+    let sse: SseWriter | undefined;
+    const openStream = (): SseWriter | undefined => {
+      if (!sse && accept.sse && !res.headersSent && !res.destroyed) {
+        sse = new SseWriter(res, {}, this.#heartbeatMs);
+      }
+      return sse;
+    };
+    // A client that accepts only SSE gets a stream from the start; listen always streams.
+    if (listen || !accept.json) openStream();
+    const sink: ModernSink = {
+      notify: (notification) => {
+        // JSON-only clients cannot receive notifications: they get the final answer alone.
+        openStream()?.writeMessage(notification);
+      },
+      respond: (response: JSONRPCResultResponse | JSONRPCErrorResponse) => {
+        if (sse) {
+          sse.writeMessage(response);
+          sse.end();
+          return;
+        }
+        const status = "error" in response ? modernErrorStatus(response.error.code) : 200;
+        sendJson(res, status, response);
+      },
+    };
+    if (!listen) this.#pending++;
+    try {
+      await this.#gateway.handle(request, sink, abort.signal);
+    } finally {
+      if (!listen) this.#pending--;
+      // The gateway answers or was aborted; never leave a response hanging either way.
+      if (sse) sse.end();
+      else if (!res.writableEnded) res.end();
+    }
+  }
+}

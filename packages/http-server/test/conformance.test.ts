@@ -1,0 +1,80 @@
+// The official conformance suite, both requirement sets, against one endpoint:
+// startHTTPServer bridging to the stdio conformance fixture. 2025-era and
+// 2026-07-28 clients are told apart per POST, so one server serves both runs.
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import {
+  CONFORMANCE_SERVER,
+  type ConformanceResult,
+  type ConformanceRevision,
+  runConformance,
+} from "@mcp-proxy/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HTTPServerHandle, startHTTPServer } from "../src/index.js";
+
+/** A whole requirement set takes ~20-40 s; the bound is generous for loaded machines. */
+const RUN_TIMEOUT_MS = 150_000;
+
+let handle: HTTPServerHandle;
+
+beforeAll(async () => {
+  handle = await startHTTPServer({
+    port: 0,
+    host: "127.0.0.1",
+    createUpstream: () =>
+      new ChildProcessTransport({
+        command: process.execPath,
+        args: [CONFORMANCE_SERVER],
+        stderr: "ignore",
+      }),
+  });
+});
+
+afterAll(async () => {
+  await handle?.close();
+});
+
+function scored(result: ConformanceResult): { passed: string[]; failed: string[] } {
+  const skip = new Set(result.notScored);
+  return {
+    passed: result.passed.filter((s) => !skip.has(s)),
+    failed: result.failed.filter((f) => !skip.has(f.scenario)).map((f) => f.scenario),
+  };
+}
+
+async function run(requirements: ConformanceRevision): Promise<ConformanceResult> {
+  const result = await runConformance({
+    url: `${handle.url}/mcp`,
+    requirements,
+    timeoutMs: RUN_TIMEOUT_MS - 10_000,
+  });
+  if (process.env.CONFORMANCE_REPORT) {
+    console.error(
+      JSON.stringify(
+        {
+          requirements,
+          passed: result.passed,
+          failed: result.failed,
+          notScored: result.notScored,
+          timedOut: result.timedOut,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  return result;
+}
+
+describe("conformance suite through the proxy", () => {
+  it.concurrent.each<ConformanceRevision>(["2025-11-25", "2026-07-28"])(
+    "passes every scored %s scenario",
+    async (requirements) => {
+      const result = await run(requirements);
+      expect(result.timedOut).toBe(false);
+      const { passed, failed } = scored(result);
+      expect(failed, result.failed.map((f) => `${f.scenario}: ${f.detail}`).join("\n")).toEqual([]);
+      expect(passed.length).toBeGreaterThan(20);
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
