@@ -3,7 +3,7 @@
 // one npm command (so @mcp-proxy/* resolve to these tarballs, not the
 // registry), then run the installed `mcp-proxy` for real.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,6 +65,21 @@ it("installs globally from packed tarballs and proxies for real", {
   const mcpProxy = join(binDir, "mcp-proxy");
   // No registry copy of our own packages nested under the CLI: the tarballs serve them.
   expect(existsSync(join(modules, "@mcp-proxy", "cli", "node_modules", "@mcp-proxy"))).toBe(false);
+
+  // Each library imports by its public name from outside the workspace, through
+  // its exports map, with only the dependencies its tarball declares.
+  const probe = join(modules, "..", "probe.mjs");
+  const names = publishable.map((dir) => `@mcp-proxy/${dir}`);
+  writeFileSync(
+    probe,
+    `for (const name of ${JSON.stringify(names)}) {
+  const m = await import(name);
+  if (Object.keys(m).length === 0) throw new Error(name + " exports nothing");
+}
+console.log("imported " + ${JSON.stringify(names.join(" "))});
+`,
+  );
+  expect(run(process.execPath, [probe], scratch)).toContain(`imported ${names.join(" ")}`);
 
   const version = JSON.parse(readFileSync(join(packagesDir, "cli", "package.json"), "utf8"))
     .version as string;
