@@ -42,6 +42,8 @@ import { DEFAULT_RECONNECT_MAX_ATTEMPTS } from "./options.js";
 export const DEFAULT_MAX_INPUT_ROUNDS = 8;
 /** A listen stream that lived this long counts as healthy: its drop restarts the backoff, ms. */
 const STABLE_LISTEN_MS = 5_000;
+/** Most tools/list pages read to find a tool's schema. */
+const MAX_TOOL_PAGES = 20;
 
 type Params = Record<string, unknown>;
 
@@ -183,10 +185,10 @@ export class ModernClientTransport implements Transport {
     this.#calls.set(localId, abort);
     const signal = AbortSignal.any([abort.signal, this.#abort.signal]);
     const base = (request.params ?? undefined) as Params | undefined;
-    const schema =
-      request.method === "tools/call" && typeof base?.name === "string"
-        ? this.#toolSchemas.get(base.name)
-        : undefined;
+    const tool =
+      request.method === "tools/call" && typeof base?.name === "string" ? base.name : undefined;
+    let schema = tool === undefined ? undefined : this.#toolSchemas.get(tool);
+    let relisted = false;
     try {
       let params = base;
       for (let round = 0; ; round++) {
@@ -196,6 +198,22 @@ export class ModernClientTransport implements Transport {
           signal,
         });
         if (signal.aborted) return;
+        if (
+          answer.kind === "error" &&
+          answer.error.code === JsonRpcErrorCodes.HEADER_MISMATCH &&
+          tool !== undefined &&
+          !relisted
+        ) {
+          // The tool mirrors arguments into Mcp-Param-* headers and we had not
+          // seen its schema (or it changed): list the tools once and try again.
+          relisted = true;
+          await this.#listTools(signal);
+          schema = this.#toolSchemas.get(tool);
+          if (schema !== undefined) {
+            round--;
+            continue;
+          }
+        }
         if (answer.kind === "error") {
           this.#deliver({ jsonrpc: "2.0", id: localId, error: answer.error } as JSONRPCMessage);
           return;
@@ -314,6 +332,23 @@ export class ModernClientTransport implements Transport {
         ...(params !== undefined ? { params } : {}),
       } as JSONRPCMessage);
     });
+  }
+
+  /** Fills the tool schema cache from a fresh tools/list (all pages, bounded). */
+  async #listTools(signal: AbortSignal): Promise<void> {
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+      const answer = await modernPost(
+        this.#http,
+        this.#modern("tools/list", cursor === undefined ? undefined : { cursor }),
+        { signal },
+      );
+      if (answer.kind === "error") return;
+      this.#rememberTools(answer.result);
+      const next = answer.result.nextCursor;
+      if (typeof next !== "string") return;
+      cursor = next;
+    }
   }
 
   #rememberTools(result: Params): void {

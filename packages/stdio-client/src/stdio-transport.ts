@@ -145,6 +145,15 @@ export class StdioStreamTransport implements Transport {
     }
     // The remote server validates messages; we only forward them.
     if (isRequest(value)) this.#unanswered.add((value as { id: RequestId }).id);
+    else this.#forgetCancelled(value);
     this.onmessage?.(value as JSONRPCMessage);
+  }
+
+  /** A request the client cancelled gets no answer: do not wait for one when stdin ends. */
+  #forgetCancelled(value: unknown): void {
+    const m = value as { method?: unknown; params?: { requestId?: RequestId } };
+    if (m.method !== "notifications/cancelled" || m.params?.requestId === undefined) return;
+    if (this.#unanswered.delete(m.params.requestId) && this.#unanswered.size === 0)
+      this.#drained?.();
   }
 }

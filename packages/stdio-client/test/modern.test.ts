@@ -113,6 +113,34 @@ describe("2026-07-28 remote servers", () => {
     });
   });
 
+  it("reopens a dropped listen stream and tells the client to refetch its lists", async () => {
+    const server = await startModernServer();
+    const runner = spawnRunner({ url: server.url });
+    let changes = 0;
+    runner.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changes++;
+    });
+    await runner.client.connect(runner.transport);
+    await waitFor(() => server.listeners === 1);
+    await runner.client.callTool({ name: "drop", arguments: {} });
+    const listens = () => server.requests.filter((r) => r.body.method === "subscriptions/listen");
+    await waitFor(() => listens().length === 2 && server.listeners === 1, 10_000);
+    // Changes made while it was down are unknown: the client hears a list_changed.
+    await waitFor(() => changes === 1);
+  });
+
+  it("mirrors x-mcp-header arguments into Mcp-Param headers, listing tools when needed", async () => {
+    const server = await startModernServer();
+    const runner = spawnRunner({ url: server.url });
+    await runner.client.connect(runner.transport);
+    // No tools/list yet: the first attempt lacks the header, is refused, and is retried.
+    const result = await runner.client.callTool({ name: "region", arguments: { region: "eu-1" } });
+    expect(result.content).toEqual([{ type: "text", text: "eu-1" }]);
+    const calls = server.requests.filter((r) => r.body.params?.name === "region");
+    expect(calls.at(-1)?.headers["mcp-param-region"]).toBe("eu-1");
+    expect(server.requests.some((r) => r.body.method === "tools/list")).toBe(true);
+  });
+
   it("cancels a request by closing its response stream", async () => {
     const server = await startModernServer();
     const runner = spawnRunner({ url: server.url });

@@ -34,6 +34,14 @@ const TOOLS = [
   { name: "ask", inputSchema: { type: "object" } },
   { name: "touch", inputSchema: { type: "object" } },
   { name: "hang", inputSchema: { type: "object" } },
+  { name: "drop", inputSchema: { type: "object" } },
+  {
+    name: "region",
+    inputSchema: {
+      type: "object",
+      properties: { region: { type: "string", "x-mcp-header": "Region" } },
+    },
+  },
 ];
 
 const live = new Set<ModernTestServer>();
@@ -62,7 +70,13 @@ export async function startModernServer(): Promise<ModernTestServer> {
     for await (const chunk of req) text += chunk;
     const body = JSON.parse(text) as ModernRequestRecord["body"];
     requests.push({ headers: { ...req.headers }, body });
-    const checked = validateModernRequest({ headers: req.headers, message: body });
+    const tool =
+      body.method === "tools/call" ? TOOLS.find((t) => t.name === body.params?.name) : undefined;
+    const checked = validateModernRequest({
+      headers: req.headers,
+      message: body,
+      toolInputSchema: tool?.inputSchema,
+    });
     if (!checked.ok) return json(res, checked.status, checked.jsonRpcError);
     const { id, method } = body;
     const params = body.params ?? {};
@@ -150,6 +164,12 @@ export async function startModernServer(): Promise<ModernTestServer> {
           };
           stream.write(`event: message\ndata: ${JSON.stringify(n)}\n\n`);
         }
+        return json(res, 200, complete(id, { content: [] }));
+      case "region":
+        return json(res, 200, complete(id, { content: [{ type: "text", text: args.region }] }));
+      case "drop":
+        // The server ends every listen stream (e.g. a restart behind a load balancer).
+        for (const stream of listens.values()) stream.end();
         return json(res, 200, complete(id, { content: [] }));
       case "hang":
         // Never answers; the client closing the stream is the cancellation.
