@@ -1,8 +1,12 @@
 // Against our own @mcp-proxy/http-server, bridging the echo fixture.
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { type HTTPServerHandle, startHTTPServer } from "@mcp-proxy/http-server";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
-import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ECHO_SERVER, waitFor } from "@mcp-proxy/test-utils";
+import {
+  CreateMessageRequestSchema,
+  LoggingMessageNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeRunners, spawnRunner } from "./helpers/runner.js";
 
@@ -27,7 +31,8 @@ async function start(): Promise<HTTPServerHandle> {
 describe("against @mcp-proxy/http-server", () => {
   it("round-trips over Streamable HTTP, including a server-to-client request", async () => {
     const { url } = await start();
-    const runner = spawnRunner({ url: `${url}/mcp`, transport: "stream" });
+    // protocol "legacy": the 2025 path, where the sampling request travels on the session's streams.
+    const runner = spawnRunner({ url: `${url}/mcp`, transport: "stream", protocol: "legacy" });
     runner.client.setRequestHandler(CreateMessageRequestSchema, async () => ({
       role: "assistant",
       model: "test",
@@ -64,5 +69,36 @@ describe("against @mcp-proxy/http-server", () => {
     const echoed = await runner.client.callTool({ name: "echo", arguments: { text: "legacy" } });
     expect(echoed.content).toEqual([{ type: "text", text: "legacy" }]);
     expect(runner.stderr()).toMatch(/falling back to HTTP\+SSE/);
+  });
+
+  it("auto mode speaks 2026-07-28 to its modern endpoint, end to end in front of the echo fixture", async () => {
+    const { url } = await start();
+    const runner = spawnRunner({ url: `${url}/mcp` });
+    runner.client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: "assistant",
+      model: "test",
+      content: { type: "text", text: "local" },
+    }));
+    let changes = 0;
+    runner.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changes++;
+    });
+    const logs: string[] = [];
+    runner.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      logs.push(String(n.params.data));
+    });
+    await runner.client.connect(runner.transport);
+    expect(runner.stderr()).toMatch(/speaks MCP 2026-07-28/);
+    expect(runner.client.getServerVersion()?.name).toBe("echo-fixture");
+
+    const echoed = await runner.client.callTool({ name: "echo", arguments: { text: "modern" } });
+    expect(echoed).toEqual({ content: [{ type: "text", text: "modern" }] });
+    // The upstream's sampling request comes back as input_required, asked locally, retried.
+    const sampled = await runner.client.callTool({ name: "sample", arguments: { prompt: "p" } });
+    expect(sampled.content).toEqual([{ type: "text", text: "sampled: local" }]);
+
+    await runner.client.setLoggingLevel("info");
+    await runner.client.callTool({ name: "notify", arguments: {} });
+    await waitFor(() => changes >= 1 && logs.includes("hello from fixture"));
   });
 });
