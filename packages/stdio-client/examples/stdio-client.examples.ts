@@ -33,3 +33,11 @@ export async function listRemoteTools(): Promise<string[]> {
   await client.close(); // ends the session with DELETE
   return tools.map((tool) => tool.name);
 }
+
+/** Pin the protocol era: "auto" (default) probes for MCP 2026-07-28 and falls back to 2025. */
+export async function pinnedEra(): Promise<void> {
+  await startStdioServer({
+    url: "https://mcp.example.com/mcp",
+    protocol: "legacy", // never send a 2026-07-28 request; "modern" requires one
+  });
+}

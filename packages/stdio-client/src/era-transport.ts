@@ -8,6 +8,8 @@
 import {
   classifyMessage,
   ErrorCodes,
+  isLegacyProtocolVersion,
+  JsonRpcErrorCodes,
   LATEST_MODERN_PROTOCOL_VERSION,
   type Logger,
   McpProxyError,
@@ -34,7 +36,12 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 
 type ProbeOutcome =
   | { era: "modern"; discover: Record<string, unknown>; version: string }
-  | { era: "legacy"; reason: string };
+  | { era: "legacy"; reason: string }
+  /** A modern server that refused us: falling back to initialize would only fail less clearly. */
+  | { era: "refused"; reason: string };
+
+/** Modern errors that name a modern server (HeaderMismatch, MissingRequiredClientCapability). */
+const MODERN_REFUSALS: ReadonlySet<number> = new Set([-32020, -32021]);
 
 export class EraTransport implements Transport {
   onclose?: () => void;
@@ -120,10 +127,14 @@ export class EraTransport implements Transport {
       return this.#adopt(modern, message);
     }
     await http.dispatcher.destroy().catch(() => {});
-    if (this.#protocol === "modern") {
+    if (this.#protocol === "modern" || outcome.era === "refused") {
+      const what =
+        outcome.era === "refused"
+          ? "The modern server refused our probe"
+          : `The server does not speak MCP ${LATEST_MODERN_PROTOCOL_VERSION}`;
       const error = new McpProxyError(
         ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION,
-        `The server does not speak MCP ${LATEST_MODERN_PROTOCOL_VERSION} (${outcome.reason})`,
+        `${what} (${outcome.reason})`,
       );
       this.#logger.error(error.message);
       const id = messageId(message);
@@ -157,10 +168,20 @@ export class EraTransport implements Transport {
     try {
       const answer = await modernPost(http, request, { signal });
       if (answer.kind === "error") {
-        return {
-          era: "legacy",
-          reason: `server/discover answered HTTP ${answer.status} with error ${answer.error.code}`,
-        };
+        const { code, message, data } = answer.error;
+        const reason = `server/discover answered HTTP ${answer.status} with error ${code} (${message})`;
+        if (MODERN_REFUSALS.has(code)) return { era: "refused", reason };
+        if (code === JsonRpcErrorCodes.UNSUPPORTED_PROTOCOL_VERSION) {
+          // A dual-era server lists its 2025 versions too: the handshake will work.
+          const supported = (data as { supported?: unknown } | undefined)?.supported;
+          const legacy = Array.isArray(supported) && supported.some(isLegacyProtocolVersion);
+          if (!legacy)
+            return {
+              era: "refused",
+              reason: `${reason}; it supports ${JSON.stringify(supported)}`,
+            };
+        }
+        return { era: "legacy", reason };
       }
       const version = sharedModernVersion(answer.result);
       if (version === undefined) {
