@@ -1,0 +1,157 @@
+// Processes under test: spawning a proxy and finding its URL, reading its memory
+// (VmRSS from /proc, alone and with its descendants), and stopping it cleanly.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { sleep } from "./stats.js";
+
+/** A spawned server process and what it printed on stderr. */
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** `process.hrtime.bigint()` just before spawn. */
+  spawnedAt: bigint;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export interface SpawnServerOptions {
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export function spawnServer(options: SpawnServerOptions): ServerProcess {
+  const spawnedAt = process.hrtime.bigint();
+  const child = spawn(options.command, options.args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: options.env ?? process.env,
+  });
+  let text = "";
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (chunk: string) => {
+    // Keep only the start: startup lines are all we parse, and logs must not grow unbounded.
+    if (text.length < 64 * 1024) text += chunk;
+  });
+  if (child.pid === undefined) throw new Error(`could not spawn ${options.command}`);
+  return {
+    child,
+    pid: child.pid,
+    spawnedAt,
+    stderr: () => text,
+    stop: () => stopProcess(child),
+  };
+}
+
+/** SIGINT, then SIGKILL after `graceMs`; resolves when the process has exited. */
+export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGINT");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Waits until stderr contains a line matching `pattern`; returns its first group. */
+export async function waitForStderr(
+  server: ServerProcess,
+  pattern: RegExp,
+  timeoutMs = 15_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(server.stderr());
+    if (match) return match[1] ?? match[0];
+    if (server.child.exitCode !== null) {
+      throw new Error(`server exited (${server.child.exitCode}): ${server.stderr().slice(-500)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`no startup line within ${timeoutMs} ms`);
+    await sleep(2);
+  }
+}
+
+/** Waits until something accepts TCP connections on 127.0.0.1:port. */
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} not open within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (for servers that cannot be told to pick one). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Resident memory of one process in bytes (VmRSS), 0 when it is gone. */
+export function rssOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /VmRSS:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every descendant pid of `pid` (children, grandchildren, …) via /proc/<pid>/task/<tid>/children. */
+export function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    for (const child of childrenOf(current)) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    const pids: number[] = [];
+    for (const tid of tasks) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+      if (text) for (const p of text.split(/\s+/)) pids.push(Number(p));
+    }
+    return pids;
+  } catch {
+    return [];
+  }
+}
+
+/** RSS of the process alone, and of it with all its descendants, in bytes. */
+export interface RssSample {
+  proxy: number;
+  total: number;
+  processes: number;
+}
+
+export function sampleRss(pid: number): RssSample {
+  const descendants = descendantsOf(pid);
+  const proxy = rssOf(pid);
+  let total = proxy;
+  for (const child of descendants) total += rssOf(child);
+  return { proxy, total, processes: 1 + descendants.length };
+}
