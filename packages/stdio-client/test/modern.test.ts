@@ -1,6 +1,7 @@
 import { waitFor } from "@mcp-proxy/test-utils";
 import {
   CreateMessageRequestSchema,
+  ListRootsRequestSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -81,6 +82,40 @@ describe("2026-07-28 remote servers", () => {
     expect(retry?.body.params?.inputResponses).toMatchObject({
       question: { role: "assistant", content: { type: "text", text: "from the local client" } },
     });
+  });
+
+  it("loops over several input_required rounds, and bounds them", async () => {
+    const server = await startModernServer();
+    const runner = spawnRunner({ url: server.url });
+    runner.client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: "assistant",
+      model: "test",
+      content: { type: "text", text: "a" },
+    }));
+    runner.client.setRequestHandler(ListRootsRequestSchema, async () => ({
+      roots: [{ uri: "file:///one" }, { uri: "file:///two" }],
+    }));
+    await runner.client.connect(runner.transport);
+    const result = await runner.client.callTool({ name: "ask-twice", arguments: {} });
+    expect(result.content).toEqual([{ type: "text", text: "2 roots" }]);
+    const states = server.requests
+      .filter((r) => r.body.params?.name === "ask-twice")
+      .map((r) => r.body.params?.requestState);
+    expect(states).toEqual([undefined, "round-1", "round-2"]);
+
+    await expect(runner.client.callTool({ name: "never-done", arguments: {} })).rejects.toThrow(
+      /still asked for input after 8 rounds/,
+    );
+    expect(server.requests.filter((r) => r.body.params?.name === "never-done")).toHaveLength(9);
+  });
+
+  it("does not fall back to initialize when a modern server refuses our version", async () => {
+    const server = await startModernServer({ supportedVersions: ["2099-01-01"] });
+    const runner = spawnRunner({ url: server.url });
+    await expect(runner.client.connect(runner.transport)).rejects.toThrow(
+      /modern server refused our probe.*2099-01-01/,
+    );
+    expect(server.requests.map((r) => r.body.method)).toEqual(["server/discover"]);
   });
 
   it("delivers list_changed from the subscriptions/listen stream without the subscription tag", async () => {

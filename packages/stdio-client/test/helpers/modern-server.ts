@@ -35,6 +35,8 @@ const TOOLS = [
   { name: "touch", inputSchema: { type: "object" } },
   { name: "hang", inputSchema: { type: "object" } },
   { name: "drop", inputSchema: { type: "object" } },
+  { name: "ask-twice", inputSchema: { type: "object" } },
+  { name: "never-done", inputSchema: { type: "object" } },
   {
     name: "region",
     inputSchema: {
@@ -46,7 +48,15 @@ const TOOLS = [
 
 const live = new Set<ModernTestServer>();
 
-export async function startModernServer(): Promise<ModernTestServer> {
+export interface ModernServerOptions {
+  /** The versions it accepts (-32022 for others). Default ["2026-07-28"]. */
+  supportedVersions?: string[];
+}
+
+export async function startModernServer(
+  options: ModernServerOptions = {},
+): Promise<ModernTestServer> {
+  const supportedVersions = options.supportedVersions ?? ["2026-07-28"];
   const requests: ModernRequestRecord[] = [];
   const cancelled: unknown[] = [];
   const listens = new Map<unknown, ServerResponse>();
@@ -76,6 +86,7 @@ export async function startModernServer(): Promise<ModernTestServer> {
       headers: req.headers,
       message: body,
       toolInputSchema: tool?.inputSchema,
+      supportedVersions,
     });
     if (!checked.ok) return json(res, checked.status, checked.jsonRpcError);
     const { id, method } = body;
@@ -86,7 +97,7 @@ export async function startModernServer(): Promise<ModernTestServer> {
           res,
           200,
           complete(id, {
-            supportedVersions: ["2026-07-28"],
+            supportedVersions,
             capabilities: { tools: { listChanged: true }, resources: { subscribe: true } },
             instructions: "a modern fixture",
             ttlMs: 0,
@@ -165,6 +176,40 @@ export async function startModernServer(): Promise<ModernTestServer> {
           stream.write(`event: message\ndata: ${JSON.stringify(n)}\n\n`);
         }
         return json(res, 200, complete(id, { content: [] }));
+      case "ask-twice": {
+        // Two rounds: sampling first, then roots, each named by its own requestState.
+        const responses = (params.inputResponses ?? {}) as Record<string, { roots?: unknown[] }>;
+        if (params.requestState === "round-2" && responses.where?.roots) {
+          const n = responses.where.roots.length;
+          return json(res, 200, complete(id, { content: [{ type: "text", text: `${n} roots` }] }));
+        }
+        const round2 = params.requestState === "round-1";
+        return json(res, 200, {
+          jsonrpc: "2.0",
+          id,
+          result: {
+            resultType: "input_required",
+            inputRequests: round2
+              ? { where: { method: "roots/list" } }
+              : {
+                  question: {
+                    method: "sampling/createMessage",
+                    params: {
+                      messages: [{ role: "user", content: { type: "text", text: "q?" } }],
+                      maxTokens: 5,
+                    },
+                  },
+                },
+            requestState: round2 ? "round-2" : "round-1",
+          },
+        });
+      }
+      case "never-done":
+        return json(res, 200, {
+          jsonrpc: "2.0",
+          id,
+          result: { resultType: "input_required", requestState: "again" },
+        });
       case "region":
         return json(res, 200, complete(id, { content: [{ type: "text", text: args.region }] }));
       case "drop":
