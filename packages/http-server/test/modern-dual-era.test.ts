@@ -1,6 +1,8 @@
 // Both eras on one endpoint at the same time: 2025-era SDK clients (Streamable
 // HTTP sessions and legacy HTTP+SSE) keep working while 2026-07-28 requests go
 // through the gateway's shared upstream, in stateful and stateless mode.
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { connectSse, connectStreamable, startEcho, textOf } from "./helpers.js";
 import { messagesOf, modernRequest, postModern, resultOf } from "./modern-helpers.js";
@@ -42,5 +44,37 @@ describe("one endpoint, both eras", () => {
     });
     expect(res.status).toBe(200);
     expect(resultOf((await messagesOf(res))[0])).toMatchObject({ resultType: "complete" });
+  });
+
+  it("serves modern requests from one shared createServer Server", async () => {
+    let created = 0;
+    const { url } = await startEcho({
+      createServer: () => {
+        created++;
+        const server = new Server(
+          { name: "in-process", version: "2.0.0" },
+          { capabilities: { tools: {} } },
+        );
+        server.setRequestHandler(ListToolsRequestSchema, async () => ({
+          tools: [{ name: "echo", inputSchema: { type: "object" } }],
+        }));
+        server.setRequestHandler(CallToolRequestSchema, async (request) => ({
+          content: [{ type: "text", text: String(request.params.arguments?.text) }],
+        }));
+        return server;
+      },
+    });
+    const discover = resultOf(
+      (await messagesOf(await postModern(url, modernRequest("server/discover"))))[0],
+    );
+    expect(discover).toMatchObject({
+      _meta: { "io.modelcontextprotocol/serverInfo": { name: "in-process", version: "2.0.0" } },
+    });
+    expect(await Promise.all([modernEcho(url, "a"), modernEcho(url, "b")])).toEqual(["a", "b"]);
+    expect(created).toBe(1);
+    // A 2025-era session gets a Server of its own.
+    const client = await connectStreamable(`${url}/mcp`);
+    expect(textOf(await client.callTool({ name: "echo", arguments: { text: "c" } }))).toBe("c");
+    expect(created).toBe(2);
   });
 });
