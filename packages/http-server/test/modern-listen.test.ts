@@ -2,7 +2,8 @@
 // 2025-era echo fixture: a listen stream gets exactly the change notifications
 // it opted into, tagged with its subscription id; closing a response stream
 // sends notifications/cancelled upstream.
-import { waitFor } from "@mcp-proxy/test-utils";
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { startEcho } from "./helpers.js";
@@ -141,5 +142,34 @@ describe("2026-07-28 cancellation", () => {
     expect(resultOf((await messagesOf(await postModern(url, echo)))[0])).toMatchObject({
       content: [{ text: "after" }],
     });
+  });
+});
+
+describe("2026-07-28 shutdown", () => {
+  it("close() ends listen streams with their result and stops the shared upstream", async () => {
+    const children: ChildProcessTransport[] = [];
+    const handle = await startEcho({
+      createUpstream: () => {
+        const child = new ChildProcessTransport({
+          command: process.execPath,
+          args: [ECHO_SERVER],
+          stderr: "ignore",
+        });
+        children.push(child);
+        return child;
+      },
+    });
+    const listener = await listen(handle.url, { toolsListChanged: true });
+    expect(children).toHaveLength(1);
+    const pid = children[0]?.pid as number;
+    expect(isAlive(pid)).toBe(true);
+    await handle.close();
+    await waitFor(() => listener.received.length >= 2);
+    expect(listener.received[1]).toMatchObject({
+      id: listener.id,
+      result: { _meta: { [SUBSCRIPTION_ID]: listener.id } },
+    });
+    await listener.close();
+    await waitFor(() => !isAlive(pid));
   });
 });
