@@ -86,6 +86,8 @@ export class ModernClientTransport implements Transport {
   readonly #subscriptions = new Set<string>();
   #initialized = false;
   #listen: AbortController | undefined;
+  /** Replaced listen streams, closed once the current one is acknowledged. */
+  readonly #retiring: AbortController[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -371,16 +373,26 @@ export class ModernClientTransport implements Transport {
 
   /** (Re)opens the one listen stream with the current filter; the old one is closed. */
   #openListen(): void {
-    this.#listen?.abort();
+    // The old stream stays open until the new one is acknowledged, so that no
+    // notification falls into the gap (a duplicate list_changed is harmless).
+    if (this.#listen) this.#retiring.push(this.#listen);
     this.#listen = undefined;
     const filter = this.#filter();
-    if (!filter || this.#closed) return;
+    if (!filter || this.#closed) {
+      this.#retire();
+      return;
+    }
     const abort = new AbortController();
     this.#listen = abort;
-    void this.#listenLoop(filter, AbortSignal.any([abort.signal, this.#abort.signal]));
+    void this.#listenLoop(filter, abort, AbortSignal.any([abort.signal, this.#abort.signal]));
   }
 
-  async #listenLoop(filter: Params, signal: AbortSignal): Promise<void> {
+  /** Closes the listen streams a newer one replaced. */
+  #retire(): void {
+    for (const old of this.#retiring.splice(0)) old.abort();
+  }
+
+  async #listenLoop(filter: Params, owner: AbortController, signal: AbortSignal): Promise<void> {
     let failures = 0;
     let opened = false;
     while (!signal.aborted) {
@@ -404,6 +416,7 @@ export class ModernClientTransport implements Transport {
             onNotification: (n) => {
               if (n.method === "notifications/subscriptions/acknowledged") {
                 acked = true;
+                this.#retire();
                 // Changes while the stream was down are lost: let the client refetch.
                 if (opened) this.#announceChanges(filter);
                 opened = true;
@@ -417,7 +430,8 @@ export class ModernClientTransport implements Transport {
         if (signal.aborted) return;
         this.#logger.debug("The subscriptions/listen stream ended", { error });
       }
-      if (signal.aborted) return;
+      // A replaced stream is not reopened: its successor has the current filter.
+      if (signal.aborted || this.#listen !== owner) return;
       if (answer?.kind === "error") {
         this.#logger.warn(`The server refused subscriptions/listen: ${answer.error.message}`);
         // A server without listen will not grow it by being asked again.
