@@ -80,3 +80,18 @@ export async function eventStoreExample() {
   // #endregion eventStore
   return handle;
 }
+
+export async function protocolErasExample() {
+  // #region protocolEras
+  // One /mcp for every era: 2025-era sessions get a child each, 2026-07-28
+  // clients share one child that the proxy initialised and translates for.
+  const handle = await startHTTPServer({
+    createUpstream: () => new ChildProcessTransport({ command: "my-mcp-server" }),
+    modern: true, // default; false serves 2024-11-05 and 2025-era clients only
+    upstreamProtocol: "auto", // probe the shared child with server/discover, else initialize
+    health: () => ({ ok: true }), // /health also reports the modern gateway once used
+    port: 8080,
+  });
+  // #endregion protocolEras
+  return handle;
+}
