@@ -84,10 +84,24 @@ export function answerPreflight(
     res.setHeader("Access-Control-Allow-Methods", policy.methods.join(", "));
     const requested = req.headers["access-control-request-headers"];
     const headers =
-      policy.allowedHeaders === "*" ? (requested ?? "*") : policy.allowedHeaders.join(", ");
+      policy.allowedHeaders === "*"
+        ? (requested ?? "*")
+        : [...policy.allowedHeaders, ...mcpParamHeaders(requested)].join(", ");
     res.setHeader("Access-Control-Allow-Headers", headers);
     res.setHeader("Access-Control-Max-Age", String(policy.maxAge));
   }
   res.setHeader("Allow", "GET, POST, DELETE, OPTIONS");
   res.writeHead(204).end();
+}
+
+/**
+ * The `Mcp-Param-*` headers a preflight asks for: 2026-07-28 tools name them in
+ * their schemas (`x-mcp-header`), so no fixed list can allow them in advance.
+ */
+function mcpParamHeaders(requested: string | undefined): string[] {
+  if (!requested) return [];
+  return requested
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => /^mcp-param-[!#$%&'*+\-.^_`|~0-9a-z]+$/i.test(name));
 }

@@ -184,6 +184,22 @@ describe("CORS", () => {
     }
   });
 
+  it("allows the Mcp-Param-* headers a 2026-07-28 preflight asks for, and nothing else extra", async () => {
+    const { url } = await startEcho();
+    const res = await fetch(`${url}/mcp`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "http://localhost:5173",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "mcp-method, mcp-param-region, x-custom",
+      },
+    });
+    expect(res.status).toBe(204);
+    const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+    expect(allowed).toContain("mcp-param-region");
+    expect(allowed).not.toContain("x-custom");
+  });
+
   it("exposes Mcp-Session-Id on normal responses; cors: false sends no CORS headers", async () => {
     const { url } = await startEcho();
     const res = await fetch(`${url}/mcp`, {
