@@ -48,6 +48,9 @@ export interface ServeConfig {
   streamEndpoint: string | null;
   sseEndpoint: string | null;
   stateless: boolean;
+  /** Serve 2026-07-28 clients on the stream endpoint too. */
+  modern: boolean;
+  upstreamProtocol: "legacy" | "auto" | "modern";
   apiKey?: string;
   /**
    * false: CORS off; otherwise the allowed origins ("*" for any; absent: every origin that
@@ -76,6 +79,7 @@ export interface ServeConfig {
 export interface StdioConfig {
   url: string;
   transport: "stream" | "sse" | "auto";
+  protocol: "legacy" | "auto" | "modern";
   headers: Record<string, string>;
   bearer?: string;
   sslCa?: string;
@@ -295,6 +299,9 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     streamEndpoint,
     sseEndpoint,
     stateless: values.boolean("stateless", false),
+    modern: values.boolean("modern", true),
+    upstreamProtocol:
+      values.choice<ServeConfig["upstreamProtocol"]>("upstreamProtocol") ?? "legacy",
     ...optional("apiKey", apiKey),
     cors,
     ...optional("allowedOrigins", allowedOrigins.length > 0 ? allowedOrigins : undefined),
@@ -351,9 +358,17 @@ function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
   }
   const bearer = values.string("bearer");
   const sslCa = values.string("sslCa");
+  const transport = values.choice<StdioConfig["transport"]>("transport") ?? "auto";
+  const protocol = values.choice<StdioConfig["protocol"]>("protocol") ?? "auto";
+  if (transport === "sse" && protocol === "modern") {
+    throw new UsageError(
+      "--protocol modern needs Streamable HTTP: --transport sse speaks 2024-11-05 only",
+    );
+  }
   return {
     url,
-    transport: values.choice<StdioConfig["transport"]>("transport") ?? "auto",
+    transport,
+    protocol,
     headers,
     ...(bearer ? { bearer } : {}),
     ...(sslCa ? { sslCa } : {}),

@@ -195,6 +195,25 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: "No sessions: one shared, already-initialised child serves every request",
   },
   {
+    name: "modern",
+    kind: "boolean",
+    group: SERVER,
+    description:
+      "Also serve MCP 2026-07-28 (stateless) clients on the Streamable HTTP endpoint, translated for the child; --no-modern serves 2025-era clients only",
+    negatable: true,
+    defaultLabel: "true",
+  },
+  {
+    name: "upstreamProtocol",
+    kind: "enum",
+    group: SERVER,
+    description:
+      "How 2026-07-28 requests reach the child: legacy (initialize), auto (probe with server/discover, else initialize) or modern (the child speaks 2026-07-28)",
+    valueName: "era",
+    choices: ["legacy", "auto", "modern"],
+    defaultLabel: "legacy",
+  },
+  {
     name: "keepAliveTimeout",
     kind: "integer",
     group: SERVER,
@@ -364,6 +383,16 @@ export const STDIO_FLAGS: readonly FlagSpec[] = [
     description: "Transport of the remote server: stream, sse, or auto (stream, then sse)",
     valueName: "type",
     choices: ["stream", "sse", "auto"],
+    defaultLabel: "auto",
+  },
+  {
+    name: "protocol",
+    kind: "enum",
+    group: "Remote server",
+    description:
+      "Protocol era towards the remote server: legacy (2025 initialize), auto (probe for 2026-07-28, else legacy) or modern",
+    valueName: "era",
+    choices: ["legacy", "auto", "modern"],
     defaultLabel: "auto",
   },
   {

@@ -126,6 +126,8 @@ export async function runServe(
     streamEndpoint: config.streamEndpoint,
     sseEndpoint: config.sseEndpoint,
     stateless: config.stateless,
+    modern: config.modern,
+    upstreamProtocol: config.upstreamProtocol,
     eventStore: config.eventStore
       ? new InMemoryEventStore({ maxEventsPerStream: config.eventStoreMaxEvents })
       : false,

@@ -20,6 +20,11 @@ export function startupLines(
   lines.push(
     `  mode:            ${config.stateless ? "stateless (one shared child for all requests)" : "stateful (one child per session)"}`,
   );
+  if (config.streamEndpoint) {
+    lines.push(
+      `  eras:            ${config.modern ? `2025-era sessions and 2026-07-28 (stateless, one shared child, upstream: ${config.upstreamProtocol})` : "2025-era only (--no-modern)"}`,
+    );
+  }
   lines.push(
     `  auth:            ${config.apiKey ? "API key required (X-API-Key or Authorization: Bearer)" : "off"}`,
   );

@@ -12,6 +12,7 @@ export async function runStdio(config: StdioConfig): Promise<number> {
   const handle = await startStdioServer({
     url: config.url,
     transport: config.transport,
+    protocol: config.protocol,
     headers: config.headers,
     logger,
     ...(config.bearer ? { bearer: config.bearer } : {}),

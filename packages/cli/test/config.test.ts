@@ -10,6 +10,14 @@ const serveConfig = (argv: string[], env: Record<string, string> = {}): ServeCon
 };
 
 describe("serve config", () => {
+  it("parses the era flags", () => {
+    expect(serveConfig(["--no-modern", "--upstreamProtocol", "auto", "node", "s.js"])).toMatchObject({
+      modern: false,
+      upstreamProtocol: "auto",
+    });
+    expect(() => serveConfig(["--upstream-protocol", "future", "node", "s.js"])).toThrow();
+  });
+
   it("has documented defaults", () => {
     const c = serveConfig(["node", "s.js"]);
     expect(c).toMatchObject({
@@ -18,6 +26,8 @@ describe("serve config", () => {
       streamEndpoint: "/mcp",
       sseEndpoint: "/sse",
       stateless: false,
+      modern: true,
+      upstreamProtocol: "legacy",
       cors: { allowedHeaders: [] },
       gracefulShutdownTimeout: 5000,
       requestTimeout: 300000,
@@ -129,12 +139,18 @@ describe("other invocations", () => {
       config: {
         url: "https://h/sse",
         transport: "sse",
+        protocol: "auto",
         headers: { "X-A": "1", "X-B": "two" },
         bearer: "tok",
         logging: { logLevel: "info", debug: false },
       },
     });
     expect(() => parseCommandLine(["stdio"], {})).toThrow("No URL");
+    expect(() =>
+      parseCommandLine(["stdio", "--transport", "sse", "--protocol", "modern", "https://h/"], {}),
+    ).toThrow("--protocol modern needs Streamable HTTP");
+    const modern = parseCommandLine(["stdio", "--protocol", "legacy", "https://h/mcp"], {});
+    expect(modern).toMatchObject({ config: { transport: "auto", protocol: "legacy" } });
     expect(() => parseCommandLine(["stdio", "ftp://x"], {})).toThrow("http:// or https://");
     expect(() => parseCommandLine(["stdio", "--header", "nocolon", "http://x"], {})).toThrow(
       "'Name: value'",
