@@ -1,6 +1,8 @@
 // 2026-07-28 requests on /mcp in front of the 2025-era echo fixture: discover,
 // tools/call with and without the mirrored headers, the validation answers
 // (-32020, -32022, -32602, -32601) and the non-POST methods.
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { JSON_HEADERS, startEcho } from "./helpers.js";
 import { MODERN, messagesOf, modernRequest, postModern, resultOf } from "./modern-helpers.js";
@@ -49,6 +51,58 @@ describe("2026-07-28 requests", () => {
       expect(res.status, JSON.stringify(headers)).toBe(400);
       expect(await res.json()).toMatchObject({ id: call.id, error: { code: -32020 } });
     }
+  });
+
+  it("checks Mcp-Param-* against arguments the tool's schema marks with x-mcp-header", async () => {
+    const { url } = await startEcho({
+      createServer: () => {
+        const server = new Server(
+          { name: "weather", version: "1" },
+          { capabilities: { tools: {} } },
+        );
+        server.setRequestHandler(ListToolsRequestSchema, async () => ({
+          tools: [
+            {
+              name: "forecast",
+              inputSchema: {
+                type: "object",
+                properties: { region: { type: "string", "x-mcp-header": "Region" } },
+              },
+            },
+          ],
+        }));
+        server.setRequestHandler(CallToolRequestSchema, async (request) => ({
+          content: [{ type: "text", text: `sunny in ${String(request.params.arguments?.region)}` }],
+        }));
+        return server;
+      },
+    });
+    const call = (region: string) =>
+      modernRequest("tools/call", { name: "forecast", arguments: { region } });
+    const ok = await postModern(url, call("Nordic"), { "Mcp-Param-Region": "Nordic" });
+    expect(ok.status).toBe(200);
+    expect(resultOf((await messagesOf(ok))[0])).toMatchObject({
+      content: [{ text: "sunny in Nordic" }],
+    });
+    // Non-ASCII values travel Base64-encoded in the header.
+    const encoded = `=?base64?${Buffer.from("Zürich").toString("base64")}?=`;
+    const utf8 = await postModern(url, call("Zürich"), { "Mcp-Param-Region": encoded });
+    expect(utf8.status).toBe(200);
+    await utf8.text();
+    const bad: Array<Record<string, string>> = [{}, { "Mcp-Param-Region": "Elsewhere" }];
+    for (const header of bad) {
+      const request = call("Nordic");
+      const res = await postModern(url, request, header);
+      expect(res.status, JSON.stringify(header)).toBe(400);
+      expect(await res.json()).toMatchObject({ id: request.id, error: { code: -32020 } });
+    }
+    // Unknown Mcp-Param-* headers are tolerated.
+    const extra = await postModern(url, call("Nordic"), {
+      "Mcp-Param-Region": "Nordic",
+      "Mcp-Param-Other": "x",
+    });
+    expect(extra.status).toBe(200);
+    await extra.text();
   });
 
   it("answers an unsupported version with 400 -32022 and the supported list", async () => {
