@@ -130,6 +130,8 @@ export class ModernEndpoint {
     res.once("close", () => {
       if (!res.writableEnded) abort.abort();
     });
+    // The client may already have gone while the tool schema was fetched.
+    if (res.destroyed) abort.abort();
     let sse: SseWriter | undefined;
     const openStream = (): SseWriter | undefined => {
       if (!sse && accept.sse && !res.headersSent && !res.destroyed) {
