@@ -1,5 +1,5 @@
 // Unit tests for the pure pieces: CORS header building, SSE framing, body
-// parsing, Origin/Host policy and constant-time key comparison.
+// parsing, Origin/Host policy, constant-time key comparison and era classification.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { safeEqual } from "../src/auth.js";
@@ -7,6 +7,7 @@ import { parseJsonRpc } from "../src/body.js";
 import { applyCors, resolveCors } from "../src/cors.js";
 import { createOriginHostPolicy } from "../src/origin-host.js";
 import { formatEvent } from "../src/sse-writer.js";
+import { classifyPost } from "../src/streamable-handler.js";
 
 const fakeReq = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 function fakeRes() {
@@ -95,5 +96,35 @@ describe("safeEqual", () => {
     expect(safeEqual("abc", "abc")).toBe(true);
     expect(safeEqual("abc", "abcd")).toBe(false);
     expect(safeEqual("", "x")).toBe(false);
+  });
+});
+
+describe("classifyPost", () => {
+  const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28" };
+  const body = (message: object, batch = false) =>
+    parseJsonRpc(Buffer.from(JSON.stringify(batch ? [message] : message)));
+  const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: {} };
+  const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
+
+  it("reads the _meta protocol version before anything else", () => {
+    expect(classifyPost(fakeReq({}), body({ ...init, params: { _meta: meta } }))).toBe("2026");
+    expect(
+      classifyPost(fakeReq({ "mcp-session-id": "s" }), body({ ...list, params: { _meta: meta } })),
+    ).toBe("2026");
+    expect(classifyPost(fakeReq({}), body({ ...list, params: { _meta: meta } }, true))).toBe(
+      "2025",
+    );
+  });
+
+  it("takes a 2026-07-28 version header without a session as modern", () => {
+    expect(classifyPost(fakeReq({ "mcp-protocol-version": "2026-07-28" }), body(list))).toBe(
+      "2026",
+    );
+    const withSession = { "mcp-protocol-version": "2026-07-28", "mcp-session-id": "s" };
+    expect(classifyPost(fakeReq(withSession), body(list))).toBe("2025");
+    expect(classifyPost(fakeReq({ "mcp-protocol-version": "2025-11-25" }), body(list))).toBe(
+      "2025",
+    );
+    expect(classifyPost(fakeReq({}), body(init))).toBe("2025");
   });
 });
