@@ -1,8 +1,9 @@
 import { defineConfig } from "tsup";
 
-// Two entry points: the benchmark run and the CPU-profile run. Private: no declarations.
+// Entry points: the benchmark run, the CPU-profile run and the null server (the client
+// ceiling, run as its own process). Private: no declarations.
 export default defineConfig({
-  entry: ["src/main.ts", "src/profile.ts"],
+  entry: ["src/main.ts", "src/profile.ts", "src/null-server.ts"],
   format: ["esm"],
   dts: false,
   sourcemap: true,

@@ -13,6 +13,7 @@ import { runTarget, type TargetResult } from "./scenarios/run-target.js";
 import { round } from "./stats.js";
 import {
   directStdio,
+  nullHttp,
   oursChain,
   oursHttp,
   referenceMcpProxy,
@@ -41,6 +42,7 @@ const plan = values.quick ? QUICK_PLAN : FULL_PLAN;
 const notes: string[] = [];
 const targets: Target[] = [
   directStdio(),
+  nullHttp(),
   oursHttp("stream"),
   oursHttp("stateless"),
   oursHttp("sse"),

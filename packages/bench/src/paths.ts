@@ -18,6 +18,9 @@ export const CLI_BIN = join(
   "bin.js",
 );
 
+/** The built null server (the client ceiling), beside this module in dist/. */
+export const NULL_SERVER = fileURLToPath(new URL("./null-server.js", import.meta.url));
+
 /** The monorepo root (results go to `<root>/bench-results/`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 

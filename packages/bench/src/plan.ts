@@ -54,6 +54,6 @@ export const QUICK_PLAN: BenchPlan = {
   ],
   openSessions: 4,
   churnSessions: 200,
-  churnMaxMs: 1000,
-  settleMs: 200,
+  churnMaxMs: 500,
+  settleMs: 100,
 };

@@ -1,5 +1,5 @@
 // `pnpm --filter @mcp-proxy/bench profile [--seconds 5] [--sessions 1,16] [--client lean|sdk]
-// [--stateless]`: runs the built CLI under `node --cpu-prof`, drives a closed-loop echo load
+// [--stateless] [--size bytes]`: runs the built CLI under `node --cpu-prof`, drives a closed-loop echo load
 // with N sessions, stops the proxy with SIGINT (which writes the profile) and prints the
 // functions and modules with the most self time.
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     client: { type: "string", default: "lean" },
     stateless: { type: "boolean", default: false },
     top: { type: "string", default: "25" },
+    /** Call `big{size}` with this many bytes instead of `echo`. */
+    size: { type: "string" },
   },
 });
 
@@ -53,8 +55,11 @@ for (const level of values.sessions.split(",").map(Number)) {
       values.client === "sdk" ? await openSdkStreamable(url) : await openLeanStreamable(url, agent),
     );
   }
-  await measureThroughput(sessions, 500); // warm-up, not in the figure
-  const callsPerSec = await measureThroughput(sessions, Number(values.seconds) * 1000);
+  const size = values.size === undefined ? undefined : Number(values.size);
+  const call = (s: BenchSession) =>
+    size === undefined ? s.call("echo", { text: "load" }) : s.call("big", { size });
+  await measureThroughput(sessions, 500, call); // warm-up, not in the figure
+  const callsPerSec = await measureThroughput(sessions, Number(values.seconds) * 1000, call);
   await Promise.all(sessions.map((s) => s.close()));
   agent.destroy();
   await server.stop();
@@ -63,7 +68,7 @@ for (const level of values.sessions.split(",").map(Number)) {
   const summary = summariseProfile(join(dir, file), REPO_ROOT, Number(values.top));
   const mode = values.stateless ? "stateless" : "stateful";
   process.stdout.write(
-    `\n${mode}, ${level} session(s), ${values.client} client: ${callsPerSec} calls/s; ` +
+    `\n${mode}, ${level} session(s), ${values.client} client, ${size === undefined ? "echo" : `big ${size} B`}: ${callsPerSec} calls/s; ` +
       `profile ${join(dir, file)} (${summary.totalMs} ms, idle ${summary.idleMs} ms)\n\n`,
   );
   process.stdout.write(

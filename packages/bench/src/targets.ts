@@ -7,7 +7,7 @@ import { openLeanStdio } from "./clients/lean-stdio.js";
 import { openLeanStreamable } from "./clients/lean-streamable.js";
 import { openSdkSse, openSdkStdio, openSdkStreamable } from "./clients/sdk.js";
 import type { BenchSession, ClientKind } from "./clients/types.js";
-import { CLI_BIN, ECHO_SERVER, type InstalledPackage } from "./paths.js";
+import { CLI_BIN, ECHO_SERVER, type InstalledPackage, NULL_SERVER } from "./paths.js";
 import { freePort, type ServerProcess, spawnServer, waitForPort, waitForStderr } from "./proc.js";
 import { msSince } from "./stats.js";
 
@@ -17,7 +17,7 @@ export interface Target {
   /** Unique label in the table, e.g. "ours stream". */
   name: string;
   /** Whose proxy: the floor (no proxy), ours, or a reference found installed. */
-  system: "direct" | "ours" | "mcp-proxy" | "supergateway";
+  system: "direct" | "ceiling" | "ours" | "mcp-proxy" | "supergateway";
   transport: Transport;
   /** True when every session gets its own child process. */
   childPerSession: boolean;
@@ -126,6 +126,20 @@ export function oursHttp(transport: "stream" | "stateless" | "sse" | "shared"): 
       });
       const line = transport === "sse" ? /SSE:\s+(\S+)/ : /Streamable HTTP:\s+(\S+)/;
       return { server, url: new URL(await waitForStderr(server, line)) };
+    },
+  });
+}
+
+/** The client ceiling: an HTTP endpoint that answers by itself, with no upstream. */
+export function nullHttp(): Target {
+  return httpProxy({
+    name: "null http (ceiling)",
+    system: "ceiling",
+    transport: "stream",
+    childPerSession: false,
+    async launch() {
+      const server = spawnServer({ command: NODE, args: [NULL_SERVER] });
+      return { server, url: new URL(await waitForStderr(server, /Streamable HTTP:\s+(\S+)/)) };
     },
   });
 }

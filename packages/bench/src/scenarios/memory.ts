@@ -13,7 +13,7 @@ export interface RssReading {
 export interface OpenSessionsMemory {
   sessions: number;
   open: RssReading;
-  /** (open - idle) / sessions, proxy alone and with children. */
+  /** RSS increase per added session (see memoryWithOpenSessions), proxy alone and with children. */
   perSessionProxyMiB: number;
   perSessionTotalMiB: number;
 }
@@ -31,19 +31,26 @@ export async function readIdle(pid: number, settleMs: number): Promise<RssSample
   return sampleRss(pid);
 }
 
-/** Reads RSS with `count` sessions open (opened by the caller) against the idle reading. */
+/**
+ * Per-session memory as a slope: RSS with a few sessions open (`base`) and with all of
+ * them open. Both readings come after the same kind of activity, so heap growth that
+ * is not per session (JIT, first-request buffers, garbage not yet collected) cancels out,
+ * unlike a difference against the idle reading taken right after startup.
+ */
 export async function memoryWithOpenSessions(
   pid: number,
+  base: RssSample,
+  baseCount: number,
   count: number,
-  idle: RssSample,
   settleMs: number,
 ): Promise<OpenSessionsMemory> {
   await sleep(settleMs);
   const open = sampleRss(pid);
+  const added = Math.max(1, count - baseCount);
   return {
     sessions: count,
     open: reading(open),
-    perSessionProxyMiB: round((open.proxy - idle.proxy) / MiB / count, 3),
-    perSessionTotalMiB: round((open.total - idle.total) / MiB / count, 3),
+    perSessionProxyMiB: round((open.proxy - base.proxy) / MiB / added, 3),
+    perSessionTotalMiB: round((open.total - base.total) / MiB / added, 3),
   };
 }

@@ -1,6 +1,6 @@
 // Runs every scenario against one target, in an order that reuses what is open:
-// start (startup time, idle RSS) → per client: latency, large results, throughput at
-// each session level, RSS with N sessions open (lean only) → session churn.
+// start (startup time, idle RSS) → per client: RSS with N sessions open (lean only),
+// latency, large results, throughput at each session level → session churn.
 import type { BenchSession, ClientKind } from "../clients/types.js";
 import type { BenchPlan } from "../plan.js";
 import type { Target } from "../targets.js";
@@ -72,7 +72,28 @@ export async function runTarget(
       result.clients.push(client);
       let sessions: BenchSession[] = [];
       try {
-        sessions = await openSessions(running, kind, 1);
+        // Memory first, against the idle reading: later phases grow the heap and would be
+        // counted as per-session cost. The sessions opened here serve the throughput levels.
+        const measureMemory =
+          kind === "lean" &&
+          pid !== undefined &&
+          idle &&
+          target.transport !== "chain" &&
+          target.system !== "ceiling";
+        const baseCount = Math.max(1, Math.round(plan.openSessions / 10));
+        sessions = await openSessions(running, kind, measureMemory ? baseCount : 1);
+        if (measureMemory) {
+          const base = await readIdle(pid, plan.settleMs);
+          sessions.push(...(await openSessions(running, kind, plan.openSessions - baseCount)));
+          client.memory = await memoryWithOpenSessions(
+            pid,
+            base,
+            baseCount,
+            sessions.length,
+            plan.settleMs,
+          );
+          log(`    ${sessions.length} sessions open: ${client.memory.open.proxyMiB} MiB`);
+        }
         const first = sessions[0]!;
         client.latency = await measureLatency(first, plan.warmupCalls, plan.latencyCalls);
         log(`    latency p50 ${client.latency.p50} ms`);
@@ -91,12 +112,6 @@ export async function runTarget(
           client.throughput[String(level)] = await measureThroughput(active, plan.throughputMs);
           log(`    ${level} sessions: ${client.throughput[String(level)]} calls/s`);
         }
-        if (kind === "lean" && pid !== undefined && idle && target.transport !== "chain") {
-          const missing = plan.openSessions - sessions.length;
-          if (missing > 0) sessions.push(...(await openSessions(running, kind, missing)));
-          client.memory = await memoryWithOpenSessions(pid, sessions.length, idle, plan.settleMs);
-          log(`    ${sessions.length} sessions open: ${client.memory.open.proxyMiB} MiB`);
-        }
       } catch (error) {
         client.error = message(error);
       } finally {
@@ -104,7 +119,11 @@ export async function runTarget(
         log(`    closed ${sessions.length} sessions`);
       }
     }
-    if (running.pid !== undefined && target.transport !== "sse" && target.transport !== "chain") {
+    const churns =
+      target.transport === "stream" ||
+      target.transport === "stateless" ||
+      target.name.endsWith("shared");
+    if (running.pid !== undefined && churns && target.system !== "ceiling") {
       log(`  ${target.name} / churn`);
       try {
         result.churn = await measureChurn(

@@ -6,6 +6,7 @@ import { msSince, round } from "../stats.js";
 export async function measureThroughput(
   sessions: readonly BenchSession[],
   durationMs: number,
+  call: (session: BenchSession) => Promise<unknown> = (s) => s.call("echo", { text: "load" }),
 ): Promise<number> {
   const start = process.hrtime.bigint();
   const deadline = Date.now() + durationMs;
@@ -13,7 +14,7 @@ export async function measureThroughput(
   await Promise.all(
     sessions.map(async (session) => {
       while (Date.now() < deadline) {
-        await session.call("echo", { text: "load" });
+        await call(session);
         calls++;
       }
     }),
