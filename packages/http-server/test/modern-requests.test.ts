@@ -36,6 +36,33 @@ describe("2026-07-28 requests", () => {
     expect(result).toMatchObject({ resultType: "complete", content: [{ text: "hi" }] });
   });
 
+  it("forwards upstream logs only to a request that asked with _meta logLevel", async () => {
+    const { url } = await startEcho();
+    const quiet = await postModern(
+      url,
+      modernRequest("tools/call", { name: "notify", arguments: {} }),
+    );
+    expect(quiet.headers.get("content-type")).toContain("application/json");
+    expect((await messagesOf(quiet)).map((m) => "method" in m && m.method)).toEqual([false]);
+    const asked = modernRequest(
+      "tools/call",
+      { name: "notify", arguments: {} },
+      { meta: { "io.modelcontextprotocol/logLevel": "info" } },
+    );
+    const loud = await postModern(url, asked);
+    expect(loud.headers.get("content-type")).toContain("text/event-stream");
+    const messages = await messagesOf(loud);
+    expect(messages[0]).toMatchObject({
+      method: "notifications/message",
+      params: { level: "info", data: "hello from fixture" },
+    });
+    expect(messages.at(-1)).toMatchObject({ id: asked.id, result: { resultType: "complete" } });
+    // Change notifications never ride on a request's stream.
+    expect(messages.filter((m) => "method" in m && m.method !== "notifications/message")).toEqual(
+      [],
+    );
+  });
+
   it("rejects a tools/call without or against its headers with 400 -32020", async () => {
     const { url } = await startEcho();
     const call = modernRequest("tools/call", { name: "echo", arguments: { text: "hi" } });
