@@ -3,6 +3,7 @@
 // async createUpstream, or an SDK Server over an in-process pair) when the
 // gateway starts it. The gateway is its one owner and closes it.
 import type { IncomingMessage } from "node:http";
+import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { StartHTTPServerOptions } from "./options.js";
@@ -21,7 +22,13 @@ class DeferredTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    const inner = await this.#open();
+    const inner = await this.#open().catch((cause: unknown) => {
+      throw new McpProxyError(
+        ErrorCodes.SPAWN_FAILED,
+        "Bad Gateway: the upstream could not be created",
+        { cause },
+      );
+    });
     if (this.#closed) {
       await inner.close().catch(() => undefined);
       throw new Error("Upstream closed before it started");

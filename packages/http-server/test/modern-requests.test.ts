@@ -207,6 +207,26 @@ describe("2026-07-28 requests", () => {
     expect(created).toBe(0);
   });
 
+  it("answers with the request id when the upstream cannot be created, and /health says so", async () => {
+    const { url } = await startEcho({
+      health: () => ({ ok: true }),
+      createUpstream: () => {
+        throw new Error("no binary");
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      const discover = modernRequest("server/discover");
+      const res = await postModern(url, discover);
+      expect(await res.json()).toMatchObject({
+        id: discover.id,
+        error: { message: expect.stringContaining("could not be created") },
+      });
+    }
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false, modern: { healthy: false } });
+  });
+
   it("rejects a foreign Host or Origin on a modern request", async () => {
     const { url } = await startEcho();
     const res = await postModern(url, modernRequest("server/discover"), {
