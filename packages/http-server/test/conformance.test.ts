@@ -6,6 +6,7 @@ import {
   CONFORMANCE_SERVER,
   type ConformanceResult,
   type ConformanceRevision,
+  conformanceRequirements,
   runConformance,
 } from "@mcp-proxy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,7 +74,9 @@ describe("conformance suite through the proxy", () => {
       expect(result.timedOut).toBe(false);
       const { passed, failed } = scored(result);
       expect(failed, result.failed.map((f) => `${f.scenario}: ${f.detail}`).join("\n")).toEqual([]);
-      expect(passed.length).toBeGreaterThan(20);
+      const { required } = await conformanceRequirements(requirements);
+      expect(required.length).toBeGreaterThan(20);
+      expect(passed).toEqual(expect.arrayContaining(required));
     },
     RUN_TIMEOUT_MS,
   );
