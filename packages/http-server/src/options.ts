@@ -40,9 +40,12 @@ export type AuthenticateResult =
 
 /** Context passed to `createUpstream`. */
 export interface UpstreamContext {
-  /** The request that caused the upstream to be created (the initialize POST or the SSE GET). */
+  /**
+   * The request that caused the upstream to be created: the initialize POST, the SSE GET, or
+   * the 2026-07-28 POST that made the modern gateway open (or reopen) its shared upstream.
+   */
   request: IncomingMessage;
-  /** The session id, absent for the shared upstream of stateless mode. */
+  /** The session id, absent for the shared upstreams of stateless mode and of the modern gateway. */
   sessionId?: string;
 }
 
@@ -65,7 +68,10 @@ export interface HealthStatus {
 export const DEFAULT_MODERN = true;
 
 export interface StartHTTPServerOptions {
-  /** Returns an SDK Server for each session; it is connected to an in-process transport. */
+  /**
+   * Returns an SDK Server for each session; it is connected to an in-process transport. The
+   * modern gateway calls it once for its shared Server.
+   */
   createServer?: (request: IncomingMessage) => Server | Promise<Server>;
   /**
    * Returns an SDK Transport (not started) for each session; raw JSON-RPC messages
