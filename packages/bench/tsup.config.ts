@@ -1,9 +1,9 @@
 import { defineConfig } from "tsup";
 
-// Entry points: the benchmark run, the CPU-profile run and the null server (the client
-// ceiling, run as its own process). Private: no declarations.
+// Entry points: the benchmark run, the CPU-profile run, the null server (the client
+// ceiling) and the GC hook preloaded into proxies. Private: no declarations.
 export default defineConfig({
-  entry: ["src/main.ts", "src/profile.ts", "src/null-server.ts"],
+  entry: ["src/main.ts", "src/profile.ts", "src/null-server.ts", "src/gc-on-signal.ts"],
   format: ["esm"],
   dts: false,
   sourcemap: true,

@@ -21,6 +21,13 @@ export const CLI_BIN = join(
 /** The built null server (the client ceiling), beside this module in dist/. */
 export const NULL_SERVER = fileURLToPath(new URL("./null-server.js", import.meta.url));
 
+/** Node flags that preload the GC hook (SIGUSR2 → full GC) into a proxy under test. */
+export const GC_HOOK_FLAGS = [
+  "--expose-gc",
+  "--import",
+  new URL("./gc-on-signal.js", import.meta.url).href,
+];
+
 /** The monorepo root (results go to `<root>/bench-results/`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 

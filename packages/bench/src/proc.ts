@@ -148,6 +148,20 @@ export interface RssSample {
   processes: number;
 }
 
+/**
+ * Asks the process for a full GC (it must have the GC hook preloaded; see
+ * gc-on-signal.ts), waits for it to settle, then samples.
+ */
+export async function sampleRssAfterGc(pid: number, settleMs: number): Promise<RssSample> {
+  try {
+    process.kill(pid, "SIGUSR2");
+  } catch {
+    // Gone already: the sample says 0.
+  }
+  await sleep(settleMs);
+  return sampleRss(pid);
+}
+
 export function sampleRss(pid: number): RssSample {
   const descendants = descendantsOf(pid);
   const proxy = rssOf(pid);

@@ -7,7 +7,13 @@ import { openLeanStdio } from "./clients/lean-stdio.js";
 import { openLeanStreamable } from "./clients/lean-streamable.js";
 import { openSdkSse, openSdkStdio, openSdkStreamable } from "./clients/sdk.js";
 import type { BenchSession, ClientKind } from "./clients/types.js";
-import { CLI_BIN, ECHO_SERVER, type InstalledPackage, NULL_SERVER } from "./paths.js";
+import {
+  CLI_BIN,
+  ECHO_SERVER,
+  GC_HOOK_FLAGS,
+  type InstalledPackage,
+  NULL_SERVER,
+} from "./paths.js";
 import { freePort, type ServerProcess, spawnServer, waitForPort, waitForStderr } from "./proc.js";
 import { msSince } from "./stats.js";
 
@@ -122,7 +128,17 @@ export function oursHttp(transport: "stream" | "stateless" | "sse" | "shared"): 
     async launch() {
       const server = spawnServer({
         command: NODE,
-        args: [CLI_BIN, "--port", "0", "--host", "127.0.0.1", ...flags, "--", ...FIXTURE.flat()],
+        args: [
+          ...GC_HOOK_FLAGS,
+          CLI_BIN,
+          "--port",
+          "0",
+          "--host",
+          "127.0.0.1",
+          ...flags,
+          "--",
+          ...FIXTURE.flat(),
+        ],
       });
       const line = transport === "sse" ? /SSE:\s+(\S+)/ : /Streamable HTTP:\s+(\S+)/;
       return { server, url: new URL(await waitForStderr(server, line)) };
@@ -138,7 +154,7 @@ export function nullHttp(): Target {
     transport: "stream",
     childPerSession: false,
     async launch() {
-      const server = spawnServer({ command: NODE, args: [NULL_SERVER] });
+      const server = spawnServer({ command: NODE, args: [...GC_HOOK_FLAGS, NULL_SERVER] });
       return { server, url: new URL(await waitForStderr(server, /Streamable HTTP:\s+(\S+)/)) };
     },
   });
@@ -194,6 +210,7 @@ export function referenceMcpProxy(
       const server = spawnServer({
         command: NODE,
         args: [
+          ...GC_HOOK_FLAGS,
           pkg.bin,
           "--port",
           String(port),
@@ -234,6 +251,7 @@ export function referenceSupergateway(
       const server = spawnServer({
         command: NODE,
         args: [
+          ...GC_HOOK_FLAGS,
           pkg.bin,
           "--stdio",
           `${JSON.stringify(NODE)} ${JSON.stringify(ECHO_SERVER)}`,

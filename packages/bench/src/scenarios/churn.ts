@@ -1,7 +1,7 @@
 // Session churn: open a session, make one call, close it, in sequence, up to a count or
 // a time cap; proxy RSS before and after shows whether anything is kept per session.
 import type { ClientKind } from "../clients/types.js";
-import { sampleRss } from "../proc.js";
+import { sampleRssAfterGc } from "../proc.js";
 import { MiB, round, sleep } from "../stats.js";
 import type { RunningTarget } from "../targets.js";
 
@@ -25,8 +25,7 @@ export async function measureChurn(
   maxMs: number,
   settleMs: number,
 ): Promise<ChurnResult> {
-  await sleep(settleMs);
-  const before = sampleRss(pid);
+  const before = await sampleRssAfterGc(pid, settleMs);
   const start = Date.now();
   let done = 0;
   while (done < count && Date.now() - start < maxMs) {
@@ -37,8 +36,8 @@ export async function measureChurn(
   }
   const seconds = (Date.now() - start) / 1000;
   // Children of closed sessions take a moment to exit; give them a bounded wait.
-  await sleep(settleMs * 3);
-  const after = sampleRss(pid);
+  await sleep(settleMs * 2);
+  const after = await sampleRssAfterGc(pid, settleMs);
   return {
     sessions: done,
     asked: count,

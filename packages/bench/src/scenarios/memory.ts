@@ -1,7 +1,7 @@
 // Proxy memory: VmRSS of the proxy process alone and with its children, idle and with
 // N sessions open (each has answered one call), and the per-session increase.
-import { type RssSample, sampleRss } from "../proc.js";
-import { MiB, round, sleep } from "../stats.js";
+import { type RssSample, sampleRssAfterGc } from "../proc.js";
+import { MiB, round } from "../stats.js";
 
 /** MiB figures of one reading. */
 export interface RssReading {
@@ -26,9 +26,9 @@ export function reading(sample: RssSample): RssReading {
   };
 }
 
-export async function readIdle(pid: number, settleMs: number): Promise<RssSample> {
-  await sleep(settleMs);
-  return sampleRss(pid);
+/** RSS after a full GC in the proxy (see gc-on-signal.ts). */
+export function readIdle(pid: number, settleMs: number): Promise<RssSample> {
+  return sampleRssAfterGc(pid, settleMs);
 }
 
 /**
@@ -44,8 +44,7 @@ export async function memoryWithOpenSessions(
   count: number,
   settleMs: number,
 ): Promise<OpenSessionsMemory> {
-  await sleep(settleMs);
-  const open = sampleRss(pid);
+  const open = await sampleRssAfterGc(pid, settleMs);
   const added = Math.max(1, count - baseCount);
   return {
     sessions: count,
