@@ -12,8 +12,19 @@ export interface ServerProcess {
   /** `process.hrtime.bigint()` just before spawn. */
   spawnedAt: bigint;
   stderr(): string;
+  /** The last report of the preloaded GC hook (gc-on-signal.ts), if any. */
+  lastMemoryReport(): MemoryReport | undefined;
   stop(): Promise<void>;
 }
+
+/** What the GC hook reports after a full GC, in bytes. */
+export interface MemoryReport {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+const MEMORY_MARK = "[bench-memory] ";
 
 export interface SpawnServerOptions {
   command: string;
@@ -28,10 +39,16 @@ export function spawnServer(options: SpawnServerOptions): ServerProcess {
     env: options.env ?? process.env,
   });
   let text = "";
+  let memory: MemoryReport | undefined;
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (chunk: string) => {
     // Keep only the start: startup lines are all we parse, and logs must not grow unbounded.
     if (text.length < 64 * 1024) text += chunk;
+    const at = chunk.lastIndexOf(MEMORY_MARK);
+    if (at !== -1) {
+      const line = chunk.slice(at + MEMORY_MARK.length).split("\n")[0]!;
+      memory = JSON.parse(line) as MemoryReport;
+    }
   });
   if (child.pid === undefined) throw new Error(`could not spawn ${options.command}`);
   return {
@@ -39,6 +56,7 @@ export function spawnServer(options: SpawnServerOptions): ServerProcess {
     pid: child.pid,
     spawnedAt,
     stderr: () => text,
+    lastMemoryReport: () => memory,
     stop: () => stopProcess(child),
   };
 }

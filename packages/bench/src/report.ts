@@ -56,6 +56,7 @@ export function formatReport(report: BenchReport): string {
     "idle MiB",
     `@${plan.openSessions} sess MiB`,
     "MiB/sess",
+    "live KiB/sess",
   ];
   const rows: Cell[][] = [];
   for (const r of report.results) {
@@ -76,6 +77,7 @@ export function formatReport(report: BenchReport): string {
         c.client === "lean" && r.idle ? `${r.idle.proxyMiB}/${r.idle.totalMiB}` : undefined,
         mem ? `${mem.open.proxyMiB}/${mem.open.totalMiB}` : undefined,
         mem ? `${mem.perSessionProxyMiB}/${mem.perSessionTotalMiB}` : undefined,
+        mem?.perSessionLiveKiB,
       ]);
     }
   }
@@ -84,7 +86,9 @@ export function formatReport(report: BenchReport): string {
       `${report.machine.memoryGiB} GiB, node ${report.machine.node}, load ${report.machine.loadBefore}→${report.machine.loadAfter}${report.commit ? `, ${report.commit.slice(0, 10)}` : ""}`,
     "",
     table(header, rows),
-    "MiB columns: proxy process alone / with its children (VmRSS). c/s: calls per second.",
+    "MiB columns: proxy process alone / with its children (VmRSS after a full GC in the proxy); " +
+      "MiB/sess: RSS slope from 10% to 100% of the open sessions; live KiB/sess: the same for " +
+      "V8 heap used + external. c/s: calls per second.",
   ];
   const churn = report.results.filter((r) => r.churn);
   if (churn.length > 0) {

@@ -14,7 +14,14 @@ import {
   type InstalledPackage,
   NULL_SERVER,
 } from "./paths.js";
-import { freePort, type ServerProcess, spawnServer, waitForPort, waitForStderr } from "./proc.js";
+import {
+  freePort,
+  type MemoryReport,
+  type ServerProcess,
+  spawnServer,
+  waitForPort,
+  waitForStderr,
+} from "./proc.js";
 import { msSince } from "./stats.js";
 
 export type Transport = "stdio" | "stream" | "stateless" | "sse" | "chain";
@@ -40,6 +47,8 @@ export interface RunningTarget {
   /** From process spawn to the first answered tools/call, in ms. */
   startupMs: number;
   open(kind: ClientKind): Promise<BenchSession>;
+  /** The proxy's last self-reported memory after a full GC (see gc-on-signal.ts). */
+  memoryReport?(): MemoryReport | undefined;
   stop(): Promise<void>;
 }
 
@@ -97,6 +106,7 @@ function httpProxy(spec: HttpProxySpec): Target {
         url,
         startupMs,
         open,
+        memoryReport: () => server.lastMemoryReport(),
         stop: async () => {
           agent.destroy();
           await server.stop();

@@ -2,6 +2,7 @@
 // N sessions open (each has answered one call), and the per-session increase.
 import { type RssSample, sampleRssAfterGc } from "../proc.js";
 import { MiB, round } from "../stats.js";
+import type { RunningTarget } from "../targets.js";
 
 /** MiB figures of one reading. */
 export interface RssReading {
@@ -16,6 +17,13 @@ export interface OpenSessionsMemory {
   /** RSS increase per added session (see memoryWithOpenSessions), proxy alone and with children. */
   perSessionProxyMiB: number;
   perSessionTotalMiB: number;
+  /** Increase of the proxy's live memory (V8 heap used + external, after GC) per added session. */
+  perSessionLiveKiB?: number;
+}
+
+/** An RSS sample plus, when the proxy reports it, its live memory after GC in bytes. */
+export interface MemorySample extends RssSample {
+  live?: number;
 }
 
 export function reading(sample: RssSample): RssReading {
@@ -26,9 +34,15 @@ export function reading(sample: RssSample): RssReading {
   };
 }
 
-/** RSS after a full GC in the proxy (see gc-on-signal.ts). */
-export function readIdle(pid: number, settleMs: number): Promise<RssSample> {
-  return sampleRssAfterGc(pid, settleMs);
+/** RSS after a full GC in the proxy (see gc-on-signal.ts), with its live memory if reported. */
+export async function readMemory(
+  target: RunningTarget,
+  pid: number,
+  settleMs: number,
+): Promise<MemorySample> {
+  const rss = await sampleRssAfterGc(pid, settleMs);
+  const report = target.memoryReport?.();
+  return report ? { ...rss, live: report.heapUsed + report.external } : rss;
 }
 
 /**
@@ -38,15 +52,19 @@ export function readIdle(pid: number, settleMs: number): Promise<RssSample> {
  * unlike a difference against the idle reading taken right after startup.
  */
 export async function memoryWithOpenSessions(
+  target: RunningTarget,
   pid: number,
-  base: RssSample,
+  base: MemorySample,
   baseCount: number,
   count: number,
   settleMs: number,
 ): Promise<OpenSessionsMemory> {
-  const open = await sampleRssAfterGc(pid, settleMs);
+  const open = await readMemory(target, pid, settleMs);
   const added = Math.max(1, count - baseCount);
   return {
+    ...(open.live !== undefined && base.live !== undefined
+      ? { perSessionLiveKiB: round((open.live - base.live) / 1024 / added, 1) }
+      : {}),
     sessions: count,
     open: reading(open),
     perSessionProxyMiB: round((open.proxy - base.proxy) / MiB / added, 3),

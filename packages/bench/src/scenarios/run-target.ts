@@ -11,8 +11,8 @@ import {
   memoryWithOpenSessions,
   type OpenSessionsMemory,
   type RssReading,
-  readIdle,
   reading,
+  readMemory,
 } from "./memory.js";
 import { closeSessions, openSessions } from "./sessions.js";
 import { measureThroughput } from "./throughput.js";
@@ -64,7 +64,7 @@ export async function runTarget(
   try {
     result.startupMs = Math.round(running.startupMs);
     const pid = running.pid;
-    const idle = pid === undefined ? undefined : await readIdle(pid, plan.settleMs);
+    const idle = pid === undefined ? undefined : await readMemory(running, pid, plan.settleMs);
     if (idle) result.idle = reading(idle);
     for (const kind of CLIENTS) {
       log(`  ${target.name} / ${kind}`);
@@ -83,9 +83,10 @@ export async function runTarget(
         const baseCount = Math.max(1, Math.round(plan.openSessions / 10));
         sessions = await openSessions(running, kind, measureMemory ? baseCount : 1);
         if (measureMemory) {
-          const base = await readIdle(pid, plan.settleMs);
+          const base = await readMemory(running, pid, plan.settleMs);
           sessions.push(...(await openSessions(running, kind, plan.openSessions - baseCount)));
           client.memory = await memoryWithOpenSessions(
+            running,
             pid,
             base,
             baseCount,
