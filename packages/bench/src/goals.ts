@@ -89,7 +89,7 @@ export function checkGoals(results: readonly TargetResult[]): GoalCheck[] {
     memory?.perSessionProxyMiB,
     0.25,
     false,
-    "MiB/session",
+    `MiB/session RSS slope; live ${memory?.perSessionLiveKiB ?? "?"} KiB/session;`,
   );
 
   const churn = results.find((r) => r.target === "ours stream")?.churn;
