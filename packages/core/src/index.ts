@@ -30,7 +30,8 @@ export type { LineSplitterOptions } from "./line-splitter.js";
 export { LineSplitter } from "./line-splitter.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createStderrLogger, silentLogger } from "./logger.js";
-export type { ModernGatewayOptions, ModernSink } from "./modern/gateway.js";
+export { ModernGateway } from "./modern/gateway.js";
+export type { ModernGatewayOptions } from "./modern/gateway-options.js";
 export {
   DEFAULT_GATEWAY_CLIENT_INFO,
   DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS,
@@ -40,9 +41,7 @@ export {
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_RESTART_WINDOW_MS,
   DEFAULT_UPSTREAM_PROTOCOL,
-  INPUT_KEY_META,
-  ModernGateway,
-} from "./modern/gateway.js";
+} from "./modern/gateway-options.js";
 export type { McpHeaderParam } from "./modern/header-values.js";
 export {
   decodeHeaderValue,
@@ -63,12 +62,40 @@ export {
   validateModernMeta,
   validateModernRequest,
 } from "./modern/headers.js";
+export type { LegacyClientAdapterOptions } from "./modern/legacy-adapter.js";
+export {
+  DEFAULT_ADAPTER_PROBE_TIMEOUT_MS,
+  DEFAULT_MAX_INPUT_ROUNDS,
+  LegacyClientAdapter,
+} from "./modern/legacy-adapter.js";
+export type { LegacyInputAskerOptions } from "./modern/legacy-adapter-inputs.js";
+export {
+  DEFAULT_INPUT_TIMEOUT_MS,
+  LegacyInputAsker,
+  LegacyInputError,
+} from "./modern/legacy-adapter-inputs.js";
+export type { LegacyClient } from "./modern/legacy-adapter-translate.js";
+export {
+  initializeResultFromDiscover,
+  inputRequestsOf,
+  legacyClientOf,
+  legacyResult,
+  listChangedFor,
+  listenFilterFor,
+  modernRequestFor,
+  retryParamsFor,
+  sharedModernVersion,
+  subscriptionIdOf,
+  untaggedNotification,
+} from "./modern/legacy-adapter-translate.js";
 export {
   DEFAULT_MAX_PENDING_EXCHANGES,
   DEFAULT_PENDING_EXCHANGE_TTL_MS,
   INPUT_CAPABLE_METHODS,
+  INPUT_KEY_META,
   INPUT_METHODS,
 } from "./modern/mrtr.js";
+export type { ModernSink } from "./modern/sink.js";
 export type { SubscriptionFilter } from "./modern/subscriptions.js";
 export {
   CACHEABLE_METHODS,

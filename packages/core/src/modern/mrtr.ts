@@ -59,6 +59,56 @@ export function missingCapability(
   return method;
 }
 
+/**
+ * `_meta` key a 2025-era server may put on a server->client request to name
+ * its inputRequests key (a legacy request has no way to say it otherwise);
+ * removed before the request reaches the client.
+ */
+export const INPUT_KEY_META = "mcp-proxy/inputKey";
+
+/** The inputRequests key for an upstream request (its INPUT_KEY_META hint when usable) and its params without the hint. */
+export function inputKeyOf(
+  params: Record<string, unknown> | undefined,
+  taken: ReadonlyMap<string, unknown>,
+  n: number,
+): { key: string; params: Record<string, unknown> | undefined } {
+  const meta = params?._meta as Record<string, unknown> | undefined;
+  const hint = meta?.[INPUT_KEY_META];
+  if (!params || !meta || hint === undefined) return { key: `input-${n}`, params };
+  const { [INPUT_KEY_META]: _, ...restMeta } = meta;
+  const { _meta: __, ...rest } = params;
+  const cleaned = Object.keys(restMeta).length > 0 ? { ...rest, _meta: restMeta } : rest;
+  const key = typeof hint === "string" && hint !== "" && !taken.has(hint) ? hint : `input-${n}`;
+  return { key, params: cleaned };
+}
+
+/**
+ * The interactive call a server->client request belongs to: the only one in
+ * flight, or else the only one with a client waiting on it. A parked exchange
+ * (input_required sent, no retry yet) has its upstream blocked on the inputs it
+ * asked for, so while another call is live the new request is that call's; a
+ * client that never retries would otherwise block attribution until its
+ * exchange expires.
+ */
+export function attributeServerRequest<C extends { round: unknown }>(
+  calls: ReadonlySet<C>,
+): C | undefined {
+  if (calls.size === 1) return calls.values().next().value;
+  let live: C | undefined;
+  for (const call of calls) {
+    if (!call.round) continue;
+    if (live) return undefined;
+    live = call;
+  }
+  return live;
+}
+
+/** `requiredCapabilities` for a missing capability path such as "elicitation.url". */
+export function requiredCapabilities(missing: string): Record<string, unknown> {
+  const [head, sub] = missing.split(".") as [string, string | undefined];
+  return { [head]: sub ? { [sub]: {} } : {} };
+}
+
 /** A fresh opaque requestState: 192 random bits, URL-safe. */
 export function newRequestState(): string {
   return randomBytes(24).toString("base64url");

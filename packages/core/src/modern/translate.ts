@@ -2,7 +2,16 @@
 // upstream: strip the `_meta` keys the upstream would not understand, swap in
 // the upstream id and progress token, and complete results the 2026 way.
 // Everything is shallow: only the objects on the changed path are copied.
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  JSONRPCErrorResponse,
+  JSONRPCMessage,
+  JSONRPCResultResponse,
+  RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
+import { JsonRpcErrorCodes } from "../errors.js";
+import { jsonRpcError } from "../jsonrpc.js";
+import { MISSING_REQUIRED_CLIENT_CAPABILITY } from "./headers.js";
+import { missingCapability } from "./mrtr.js";
 import { META, MODERN_REQUEST_META_KEYS } from "./versions.js";
 
 /** Methods whose 2026 results are CacheableResult (ttlMs + cacheScope required). */
@@ -83,4 +92,45 @@ export function progressTokenOf(request: { params?: Params }): RequestId | undef
   return typeof token === "string" || (typeof token === "number" && Number.isFinite(token))
     ? token
     : undefined;
+}
+
+/**
+ * Error codes 2026-07-28 forbids (basic/index.mdx#error-codes): -32002
+ * (resource not found) becomes -32602; -32042 (URL elicitation required)
+ * becomes an input_required carrying the URL elicitations (no requestState:
+ * the retry simply runs the request again), or -32021 when the client did
+ * not declare URL elicitation. Returns the replacement answer, or undefined
+ * when `error` was fixed in place or passes unchanged. `complete` finishes
+ * the input_required result for the request's method.
+ */
+export function translateLegacyError(
+  error: { code?: unknown; message?: unknown; data?: unknown },
+  clientId: RequestId,
+  capabilities: Record<string, unknown>,
+  complete: (result: Params) => Params,
+): JSONRPCResultResponse | JSONRPCErrorResponse | undefined {
+  if (error.code === -32002) {
+    error.code = JsonRpcErrorCodes.INVALID_PARAMS;
+    return undefined;
+  }
+  if (error.code !== -32042) return undefined;
+  const elicitations = (error.data as { elicitations?: unknown } | undefined)?.elicitations;
+  const list = Array.isArray(elicitations) ? elicitations : [];
+  if (list.length === 0 || missingCapability("elicitation/create", { mode: "url" }, capabilities)) {
+    return jsonRpcError(
+      clientId,
+      MISSING_REQUIRED_CLIENT_CAPABILITY,
+      String(error.message ?? "URL elicitation required"),
+      { requiredCapabilities: { elicitation: { url: {} } } },
+    ) as JSONRPCErrorResponse;
+  }
+  const inputRequests: Record<string, unknown> = {};
+  list.forEach((params, i) => {
+    inputRequests[`url-${i + 1}`] = { method: "elicitation/create", params };
+  });
+  return {
+    jsonrpc: "2.0",
+    id: clientId,
+    result: complete({ resultType: "input_required", inputRequests }),
+  } as JSONRPCResultResponse;
 }

@@ -1,0 +1,83 @@
+// What a ModernGateway can be told, and the defaults it falls back to, in one
+// place so that the gateway and its helpers read one resolved object.
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { DEFAULT_MAX_PENDING_EXCHANGES, DEFAULT_PENDING_EXCHANGE_TTL_MS } from "./mrtr.js";
+import type { UpstreamProtocol } from "./upstream.js";
+import { MODERN_PROTOCOL_VERSIONS } from "./versions.js";
+
+export interface ModernGatewayOptions {
+  /** Creates a fresh upstream transport (e.g. a ChildProcessTransport); the gateway starts and closes it. */
+  createUpstream: () => Transport;
+  /** How to open the upstream: 2025 `initialize`, a `server/discover` probe with fallback, or modern only. */
+  upstreamProtocol?: UpstreamProtocol;
+  /** Most upstreams kept at once; more than one lets concurrent interactive requests each have their own (MRTR attribution). */
+  maxUpstreams?: number;
+  /** Versions accepted from modern clients. */
+  supportedVersions?: readonly string[];
+  /**
+   * Versions listed by `server/discover` and -32022 errors; default
+   * `supportedVersions`. A dual-era endpoint adds the legacy versions it serves.
+   */
+  advertisedVersions?: readonly string[];
+  /** Cap on parked MRTR exchanges across all clients. */
+  maxPendingExchanges?: number;
+  /** How long a parked exchange waits for the client's retry. */
+  pendingExchangeTtlMs?: number;
+  /** Timeout of the upstream's `initialize` answer. */
+  initializeTimeoutMs?: number;
+  /** Timeout of the `server/discover` probe in "auto" mode (no answer means legacy). */
+  probeTimeoutMs?: number;
+  /** Timeout of the gateway's own upstream requests (resources/subscribe, tools/list). */
+  requestTimeoutMs?: number;
+  /** Upstream failures (exits, failed starts) tolerated within `restartWindowMs` before the gateway is unhealthy. */
+  maxRestarts?: number;
+  restartWindowMs?: number;
+  /** How the gateway introduces itself to the upstream. */
+  clientInfo?: { name: string; version: string };
+  logger?: Logger;
+}
+
+export const DEFAULT_UPSTREAM_PROTOCOL: UpstreamProtocol = "legacy";
+export const DEFAULT_MAX_UPSTREAMS = 1;
+export const DEFAULT_INITIALIZE_TIMEOUT_MS = 30_000;
+export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
+export const DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_RESTARTS = 3;
+export const DEFAULT_RESTART_WINDOW_MS = 60_000;
+export const DEFAULT_GATEWAY_CLIENT_INFO = { name: "mcp-proxy", version: "1.0.0" };
+
+/** The options with every default applied (`advertisedVersions` stays optional: it falls back at use). */
+export type ResolvedGatewayOptions = Required<
+  Omit<ModernGatewayOptions, "logger" | "advertisedVersions">
+> & {
+  logger: Logger;
+  advertisedVersions: readonly string[] | undefined;
+};
+
+export function resolveGatewayOptions(options: ModernGatewayOptions): ResolvedGatewayOptions {
+  return {
+    upstreamProtocol: DEFAULT_UPSTREAM_PROTOCOL,
+    maxUpstreams: DEFAULT_MAX_UPSTREAMS,
+    supportedVersions: MODERN_PROTOCOL_VERSIONS,
+    maxPendingExchanges: DEFAULT_MAX_PENDING_EXCHANGES,
+    pendingExchangeTtlMs: DEFAULT_PENDING_EXCHANGE_TTL_MS,
+    initializeTimeoutMs: DEFAULT_INITIALIZE_TIMEOUT_MS,
+    probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+    requestTimeoutMs: DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS,
+    maxRestarts: DEFAULT_MAX_RESTARTS,
+    restartWindowMs: DEFAULT_RESTART_WINDOW_MS,
+    clientInfo: DEFAULT_GATEWAY_CLIENT_INFO,
+    logger: silentLogger,
+    advertisedVersions: undefined,
+    ...stripUndefined(options),
+    createUpstream: options.createUpstream,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
