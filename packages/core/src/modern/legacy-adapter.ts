@@ -1,0 +1,519 @@
+// A 2025-era server in front of a 2026-07-28 (stateless) upstream, as one
+// Transport: whoever drives it (an HTTP session, a stdio bridge) talks the
+// handshake protocol, and the adapter translates onto the wrapped modern
+// upstream Transport. initialize is answered from server/discover; ping and
+// logging/setLevel locally; every other request goes up with the per-request
+// `_meta`; input_required results become real server->client requests and a
+// retry with inputResponses and the byte-exact requestState; resource and
+// list subscriptions ride one subscriptions/listen request. In "auto" mode a
+// failed probe makes it a plain pass-through to a 2025-era upstream.
+// Spec: docs/specification/2026-07-28/basic/patterns/mrtr.mdx, subscriptions, server/discover.
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  MessageExtraInfo,
+  RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "../errors.js";
+import { classifyMessage, jsonRpcError, messageId } from "../jsonrpc.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { LegacyInputAsker, LegacyInputError } from "./legacy-adapter-inputs.js";
+import { LegacyListen } from "./legacy-adapter-listen.js";
+import {
+  initializeResultFromDiscover,
+  type LegacyClient,
+  legacyClientOf,
+  legacyResult,
+  listenFilterFor,
+  modernRequestFor,
+  retryParamsFor,
+  sharedModernVersion,
+} from "./legacy-adapter-translate.js";
+import { LATEST_MODERN_PROTOCOL_VERSION } from "./versions.js";
+
+type Params = Record<string, unknown>;
+type Answer = { result: Params } | { error: { code: number; message: string; data?: unknown } };
+
+/** Most input_required rounds one client request may take before it is failed. */
+export const DEFAULT_MAX_INPUT_ROUNDS = 8;
+/** How long the server/discover probe on the client's initialize may take, ms. */
+export const DEFAULT_ADAPTER_PROBE_TIMEOUT_MS = 5_000;
+/** Prefix of every request id the adapter sends upstream. */
+const ID_PREFIX = "mcp-proxy-legacy-";
+
+export interface LegacyClientAdapterOptions {
+  /**
+   * "modern" (default): the upstream speaks 2026-07-28; a failed probe fails
+   * the client's initialize. "auto": probe with server/discover on the client's
+   * initialize and, when the upstream is not modern, pass every message through.
+   */
+  protocol?: "modern" | "auto";
+  /** Called once the era is known (after the probe). */
+  onEra?: (era: "legacy" | "modern") => void;
+  /** Limit of the server/discover probe, ms. Default DEFAULT_ADAPTER_PROBE_TIMEOUT_MS. */
+  probeTimeoutMs?: number;
+  /** Limit for the client's answer to one input request, ms. Default DEFAULT_INPUT_TIMEOUT_MS. */
+  inputTimeoutMs?: number;
+  /** Most input_required rounds per request. Default DEFAULT_MAX_INPUT_ROUNDS. */
+  maxInputRounds?: number;
+  logger?: Logger;
+}
+
+interface Call {
+  abort: AbortController;
+}
+
+export class LegacyClientAdapter implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+
+  readonly #upstream: Transport;
+  readonly #protocol: "modern" | "auto";
+  readonly #o: LegacyClientAdapterOptions;
+  readonly #logger: Logger;
+  readonly #abort = new AbortController();
+  readonly #inputs: LegacyInputAsker;
+  readonly #listen: LegacyListen;
+  #era: "legacy" | "modern" | undefined;
+  #discover: Params = {};
+  #version = LATEST_MODERN_PROTOCOL_VERSION;
+  #client: LegacyClient | undefined;
+  #logLevel: string | undefined;
+  #initialized = false;
+  readonly #subscriptions = new Set<string>();
+  #nextId = 1;
+  /** Client requests in flight, by client id: aborting one cancels it upstream. */
+  readonly #calls = new Map<RequestId, Call>();
+  /** Our upstream requests, waiting for their answer. */
+  readonly #pending = new Map<string, (answer: Answer) => void>();
+  /** Messages that arrived while the era was being decided. */
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
+  #closeNotified = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(upstream: Transport, options: LegacyClientAdapterOptions = {}) {
+    this.#upstream = upstream;
+    this.#o = options;
+    this.#protocol = options.protocol ?? "modern";
+    this.#logger = options.logger ?? silentLogger;
+    this.#inputs = new LegacyInputAsker({
+      deliver: (m) => this.#deliver(m),
+      timeoutMs: options.inputTimeoutMs,
+    });
+    this.#listen = new LegacyListen({
+      send: (m) => this.#post(m),
+      deliver: (n) => this.#deliver(n),
+      request: (id, filter) => this.#modern(id, "subscriptions/listen", { notifications: filter }),
+      newId: () => this.#newId(),
+      logger: this.#logger,
+    });
+  }
+
+  /** The upstream's era once known: "modern" (translating) or "legacy" (passing through). */
+  get era(): "legacy" | "modern" | undefined {
+    return this.#era;
+  }
+
+  async start(): Promise<void> {
+    this.#upstream.onmessage = (message, extra) => this.#fromUpstream(message, extra);
+    this.#upstream.onerror = (error) => this.onerror?.(error);
+    this.#upstream.onclose = () => this.#upstreamClosed();
+    await this.#upstream.start();
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed"));
+    }
+    if (this.#era === "legacy") return this.#upstream.send(message, options);
+    if (this.#era === "modern") {
+      this.#fromClient(message);
+      return Promise.resolve();
+    }
+    const next = this.#queue.then(() => this.#decide(message, options));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      this.#listen.close();
+      this.#abort.abort();
+      this.#inputs.clear();
+      this.#pending.clear();
+      await this.#upstream.close().catch(() => {});
+      this.#notifyClose();
+    })();
+    return this.#closing;
+  }
+
+  // ---- era ----
+
+  async #decide(first: JSONRPCMessage, options: TransportSendOptions | undefined): Promise<void> {
+    if (this.#era === "legacy") return this.#upstream.send(first, options);
+    if (this.#era === "modern") return this.#fromClient(first);
+    const initialize =
+      classifyMessage(first) === "request" && (first as JSONRPCRequest).method === "initialize";
+    if (!initialize && this.#protocol === "auto") {
+      // Only an initialize opens a conversation the probe can decide; keep 2025 rules.
+      this.#setEra("legacy");
+      return this.#upstream.send(first, options);
+    }
+    if (!initialize) {
+      // A modern upstream without a handshake: translate from the first message on.
+      this.#setEra("modern");
+      return this.#fromClient(first);
+    }
+    const request = first as JSONRPCRequest;
+    this.#client = legacyClientOf(request);
+    const outcome = await this.#probe();
+    if (this.#closed) return;
+    if (outcome.modern) {
+      this.#setEra("modern");
+      this.#discover = outcome.discover;
+      this.#version = outcome.version;
+      this.#answer(request.id, initializeResultFromDiscover(this.#discover, this.#client));
+      return;
+    }
+    if (this.#protocol === "modern") {
+      const error = new McpProxyError(
+        ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION,
+        `The upstream does not speak MCP ${LATEST_MODERN_PROTOCOL_VERSION} (${outcome.reason})`,
+      );
+      this.#logger.error(error.message);
+      this.#fail(request.id, error);
+      return;
+    }
+    this.#logger.debug(`Passing the 2025 protocol through: ${outcome.reason}`);
+    this.#setEra("legacy");
+    await this.#upstream.send(first, options);
+  }
+
+  #setEra(era: "legacy" | "modern"): void {
+    this.#era = era;
+    try {
+      this.#o.onEra?.(era);
+    } catch (error) {
+      this.#logger.warn("onEra failed", { error });
+    }
+  }
+
+  /** `server/discover` with the client's identity: a result listing a version we speak is modern. */
+  async #probe(): Promise<
+    { modern: true; discover: Params; version: string } | { modern: false; reason: string }
+  > {
+    const id = this.#newId();
+    const timeoutMs = this.#o.probeTimeoutMs ?? DEFAULT_ADAPTER_PROBE_TIMEOUT_MS;
+    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(timeoutMs)]);
+    let answer: Answer;
+    try {
+      answer = await this.#roundTrip(this.#modern(id, "server/discover", undefined), signal);
+    } catch (error) {
+      return {
+        modern: false,
+        reason: signal.aborted
+          ? `server/discover got no answer in ${timeoutMs} ms`
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      };
+    }
+    if ("error" in answer) {
+      return {
+        modern: false,
+        reason: `server/discover answered error ${answer.error.code} (${answer.error.message})`,
+      };
+    }
+    const version = sharedModernVersion(answer.result);
+    if (version === undefined) {
+      return {
+        modern: false,
+        reason: `server/discover lists ${JSON.stringify(answer.result.supportedVersions)}`,
+      };
+    }
+    return { modern: true, discover: answer.result, version };
+  }
+
+  // ---- client side (modern era) ----
+
+  #fromClient(message: JSONRPCMessage): void {
+    const kind = classifyMessage(message);
+    if (kind === "request") this.#request(message as JSONRPCRequest);
+    else if (kind === "notification") this.#notification(message as JSONRPCNotification);
+    else if (kind === "response" || kind === "error") {
+      if (!this.#inputs.answer(message)) {
+        this.#logger.debug("Dropping a response nobody waits for", { id: messageId(message) });
+      }
+    }
+  }
+
+  #request(request: JSONRPCRequest): void {
+    const params = (request.params ?? {}) as Params;
+    switch (request.method) {
+      case "initialize":
+        // A repeated initialize: answer from what discover said.
+        this.#client = legacyClientOf(request);
+        this.#answer(request.id, initializeResultFromDiscover(this.#discover, this.#client));
+        return;
+      case "ping":
+        this.#answer(request.id, {});
+        return;
+      case "logging/setLevel":
+        // The level now rides on every request's `_meta`.
+        this.#logLevel = typeof params.level === "string" ? params.level : undefined;
+        this.#answer(request.id, {});
+        return;
+      case "resources/subscribe":
+      case "resources/unsubscribe":
+        if (typeof params.uri === "string") {
+          if (request.method === "resources/subscribe") this.#subscriptions.add(params.uri);
+          else this.#subscriptions.delete(params.uri);
+          if (this.#initialized) this.#updateListen();
+        }
+        this.#answer(request.id, {});
+        return;
+      default:
+        void this.#call(request);
+    }
+  }
+
+  #notification(notification: JSONRPCNotification): void {
+    const params = (notification.params ?? {}) as Params;
+    if (notification.method === "notifications/initialized") {
+      this.#initialized = true;
+      this.#updateListen();
+    } else if (notification.method === "notifications/cancelled") {
+      const id = params.requestId as RequestId | undefined;
+      if (id !== undefined) this.#calls.get(id)?.abort.abort();
+    } else {
+      // roots/list_changed and the like have no 2026 counterpart.
+      this.#logger.debug("Not forwarding a notification a modern server has no use for", {
+        method: notification.method,
+      });
+    }
+  }
+
+  #updateListen(): void {
+    this.#listen.update(
+      listenFilterFor(this.#discover.capabilities as Params | undefined, this.#subscriptions),
+    );
+  }
+
+  /** Sends one client request upstream until it completes, fails or is cancelled. */
+  async #call(request: JSONRPCRequest): Promise<void> {
+    const clientId = request.id;
+    const call: Call = { abort: new AbortController() };
+    this.#calls.get(clientId)?.abort.abort();
+    this.#calls.set(clientId, call);
+    const signal = AbortSignal.any([call.abort.signal, this.#abort.signal]);
+    const base = request.params as Params | undefined;
+    const maxRounds = this.#o.maxInputRounds ?? DEFAULT_MAX_INPUT_ROUNDS;
+    try {
+      let params = base;
+      for (let round = 0; ; round++) {
+        const modern = this.#modern(this.#newId(), request.method, params);
+        const answer = await this.#roundTrip(modern, signal);
+        if (signal.aborted) return;
+        if ("error" in answer) {
+          this.#deliver({ jsonrpc: "2.0", id: clientId, error: answer.error } as JSONRPCMessage);
+          return;
+        }
+        const result = answer.result;
+        if (result.resultType !== "input_required") {
+          this.#answer(clientId, legacyResult(result));
+          return;
+        }
+        if (round >= maxRounds) {
+          throw new McpProxyError(
+            ErrorCodes.INTERNAL,
+            `The upstream still asked for input after ${maxRounds} rounds`,
+          );
+        }
+        const responses = await this.#inputs.askAll(result, signal);
+        if (signal.aborted) return;
+        params = retryParamsFor(base, result, responses);
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof LegacyInputError) {
+        this.#deliver({ jsonrpc: "2.0", id: clientId, error: error.error } as JSONRPCMessage);
+        return;
+      }
+      this.#logger.warn("A translated request failed", { method: request.method, error });
+      this.#fail(clientId, error);
+    } finally {
+      if (this.#calls.get(clientId) === call) this.#calls.delete(clientId);
+    }
+  }
+
+  /**
+   * Sends one upstream request and resolves with its answer. Aborting sends
+   * notifications/cancelled upstream (unless the adapter itself is closing).
+   */
+  #roundTrip(request: JSONRPCRequest, signal: AbortSignal): Promise<Answer> {
+    const id = request.id as string;
+    return new Promise<Answer>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.#pending.delete(id)) return;
+        if (!this.#closed) {
+          this.#post({
+            jsonrpc: "2.0",
+            method: "notifications/cancelled",
+            params: { requestId: id, reason: "The client cancelled the request" },
+          } as JSONRPCMessage);
+        }
+        reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Request cancelled"));
+      };
+      if (signal.aborted) {
+        reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Request cancelled"));
+        return;
+      }
+      this.#pending.set(id, (answer) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(answer);
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#upstream.send(request).catch((error: unknown) => {
+        if (!this.#pending.delete(id)) return;
+        signal.removeEventListener("abort", onAbort);
+        reject(
+          new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "The upstream could not be reached", {
+            cause: error,
+          }),
+        );
+      });
+    });
+  }
+
+  // ---- upstream side ----
+
+  #fromUpstream(message: JSONRPCMessage, extra: MessageExtraInfo | undefined): void {
+    if (this.#closed) return;
+    if (this.#era === "legacy") {
+      this.onmessage?.(message, extra);
+      return;
+    }
+    const kind = classifyMessage(message);
+    if (kind === "response" || kind === "error") {
+      const id = messageId(message);
+      if (typeof id === "string" && this.#listen.owns(id)) {
+        const error = (message as { error?: { code?: unknown } }).error;
+        this.#listen.ended(id, typeof error?.code === "number" ? error.code : undefined);
+        return;
+      }
+      const resolve = typeof id === "string" ? this.#pending.get(id) : undefined;
+      if (!resolve || typeof id !== "string") {
+        this.#logger.debug("Dropping an upstream answer nobody waits for", { id });
+        return;
+      }
+      this.#pending.delete(id);
+      if (kind === "error") {
+        const e = (message as { error: { code?: unknown; message?: unknown; data?: unknown } })
+          .error;
+        resolve({
+          error: {
+            code: typeof e.code === "number" ? e.code : JsonRpcErrorCodes.INTERNAL_ERROR,
+            message: typeof e.message === "string" ? e.message : "error",
+            ...(e.data !== undefined ? { data: e.data } : {}),
+          },
+        });
+      } else {
+        const result = (message as { result?: unknown }).result;
+        resolve({
+          result: typeof result === "object" && result !== null ? (result as Params) : {},
+        });
+      }
+      return;
+    }
+    if (kind === "request") {
+      // 2026-07-28 servers ask for input through results, never by request.
+      const request = message as JSONRPCRequest;
+      if (request.method === "ping") {
+        this.#post({ jsonrpc: "2.0", id: request.id, result: {} } as JSONRPCMessage);
+      } else {
+        this.#post(
+          jsonRpcError(
+            request.id,
+            JsonRpcErrorCodes.METHOD_NOT_FOUND,
+            `Method not found: ${request.method}`,
+          ) as JSONRPCMessage,
+        );
+      }
+      return;
+    }
+    if (kind !== "notification") return;
+    const n = message as JSONRPCNotification;
+    if (n.method === "notifications/cancelled") {
+      const id = (n.params as Params | undefined)?.requestId;
+      // On stdio a modern server ends a listen this way.
+      if (typeof id === "string" && this.#listen.owns(id)) this.#listen.ended(id);
+      else if (typeof id === "string") {
+        this.#pending.get(id)?.({
+          error: {
+            code: JsonRpcErrorCodes.CONNECTION_CLOSED,
+            message: "The upstream cancelled the request",
+          },
+        });
+        this.#pending.delete(id);
+      }
+      return;
+    }
+    if (this.#listen.notification(n)) return;
+    // Progress (with the client's own token) and logs (asked for via logLevel) pass as they are.
+    this.#deliver(n);
+  }
+
+  #upstreamClosed(): void {
+    this.#closed = true;
+    this.#listen.close();
+    this.#abort.abort();
+    this.#inputs.clear();
+    this.#pending.clear();
+    this.#notifyClose();
+  }
+
+  #notifyClose(): void {
+    if (this.#closeNotified) return;
+    this.#closeNotified = true;
+    this.onclose?.();
+  }
+
+  // ---- helpers ----
+
+  #newId(): string {
+    return `${ID_PREFIX}${this.#nextId++}`;
+  }
+
+  #modern(id: string, method: string, params: Params | undefined): JSONRPCRequest {
+    return modernRequestFor(id, method, params, this.#client, this.#logLevel, this.#version);
+  }
+
+  #post(message: JSONRPCMessage): void {
+    if (this.#closed) return;
+    this.#upstream.send(message).catch((error: unknown) => {
+      this.#logger.debug("Send to the upstream failed", { error });
+    });
+  }
+
+  #deliver(message: JSONRPCMessage): void {
+    if (!this.#closed) this.onmessage?.(message);
+  }
+
+  #answer(id: RequestId, result: Params): void {
+    this.#deliver({ jsonrpc: "2.0", id, result } as JSONRPCMessage);
+  }
+
+  #fail(id: RequestId, error: unknown): void {
+    const wire = toWireError(error);
+    const message = error instanceof Error ? error.message : wire.message;
+    this.#deliver(jsonRpcError(id, wire.jsonRpcCode, message) as JSONRPCMessage);
+  }
+}
