@@ -46,7 +46,7 @@ export const QUICK_PLAN: BenchPlan = {
   warmupCalls: 30,
   latencyCalls: 150,
   sessionLevels: [1, 4],
-  sdkMaxSessions: 4,
+  sdkMaxSessions: 1,
   throughputMs: 300,
   largeResults: [
     { label: "1MiB", bytes: MiB, reps: 2 },
