@@ -1,12 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
-import { afterEach, describe, expect, it } from "vitest";
+import { ECHO_SERVER, makeCertificate } from "@mcp-proxy/test-utils";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { cleanup, runBin, startProxy } from "./helpers.js";
 
 afterEach(cleanup);
@@ -67,27 +64,9 @@ describe("bad usage exits 1 with one line", () => {
 
 describe("TLS", () => {
   it("serves HTTPS with --sslCert and --sslKey", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mcp-proxy-tls-"));
-    const key = join(dir, "key.pem");
-    const cert = join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      [
-        ...[
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-days",
-          "1",
-          "-subj",
-          "/CN=127.0.0.1",
-        ],
-        ...["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-      ],
-      { stdio: "ignore" },
-    );
+    const certificate = makeCertificate();
+    onTestFinished(() => certificate.cleanup());
+    const { keyPath: key, certPath: cert } = certificate;
     const proxy = await startProxy(["--sslCert", cert, "--sslKey", key, "--", "node", ECHO_SERVER]);
     expect(proxy.url).toMatch(/^https:\/\//);
     const status = await new Promise<number | undefined>((resolve, reject) => {

@@ -1,45 +1,20 @@
 // HTTPS with a self-signed certificate generated at test time (no keys are
 // committed); sslCert/sslKey accept file paths or PEM text.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { makeCertificate, type TestCertificate } from "@mcp-proxy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializeBody, JSON_HEADERS, startEcho } from "./helpers.js";
 
-let dir: string;
+let certificate: TestCertificate;
 let certPath: string;
 let keyPath: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "mcp-proxy-tls-"));
-  certPath = join(dir, "cert.pem");
-  keyPath = join(dir, "key.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      keyPath,
-      "-out",
-      certPath,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ],
-    { stdio: "ignore" },
-  );
+  certificate = makeCertificate();
+  ({ certPath, keyPath } = certificate);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => certificate.cleanup());
 
 function post(port: number, ca: string, body: string, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
@@ -72,14 +47,11 @@ function post(port: number, ca: string, body: string, headers: Record<string, st
 describe("TLS", () => {
   it.each([
     ["file paths", () => ({ sslCert: certPath, sslKey: keyPath })],
-    [
-      "PEM text",
-      () => ({ sslCert: readFileSync(certPath, "utf8"), sslKey: readFileSync(keyPath, "utf8") }),
-    ],
+    ["PEM text", () => ({ sslCert: certificate.cert, sslKey: certificate.key })],
   ])("serves MCP over HTTPS with %s", async (_name, tls) => {
     const handle = await startEcho(tls());
     expect(handle.url).toBe(`https://127.0.0.1:${handle.port}`);
-    const ca = readFileSync(certPath, "utf8");
+    const ca = certificate.cert;
     const init = await post(handle.port, ca, JSON.stringify(initializeBody(1)));
     expect(init.status).toBe(200);
     expect(JSON.parse(init.body).result.serverInfo.name).toBe("echo-fixture");

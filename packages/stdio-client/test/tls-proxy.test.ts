@@ -1,8 +1,8 @@
+import { makeCertificate, type TestCertificate } from "@mcp-proxy/test-utils";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type TestProxy } from "./helpers/proxy.js";
 import { closeRunners, spawnRunner } from "./helpers/runner.js";
 import { closeServers, startStreamServer } from "./helpers/servers.js";
-import { makeCertificate, type TestCertificate } from "./helpers/tls.js";
 
 let certificate: TestCertificate;
 const proxies: TestProxy[] = [];

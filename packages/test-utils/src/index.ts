@@ -49,3 +49,5 @@ export {
   type RunConformanceOptions,
   runConformance,
 } from "./conformance.js";
+
+export { makeCertificate, type TestCertificate } from "./tls.js";

@@ -1,20 +1,25 @@
 // A throwaway self-signed certificate for 127.0.0.1, made with openssl in a
-// temp dir at test time (no key is ever committed).
+// temp dir at test time, so that no key is ever committed. Shared by every
+// package that tests HTTPS.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface TestCertificate {
+  /** PEM text of the private key. */
   key: string;
+  /** PEM text of the certificate (also its own CA). */
   cert: string;
   certPath: string;
   keyPath: string;
+  /** Removes the temp dir holding both files. */
   cleanup(): void;
 }
 
+/** Generates a one-day certificate valid for IP 127.0.0.1 and DNS localhost. */
 export function makeCertificate(): TestCertificate {
-  const dir = mkdtempSync(join(tmpdir(), "stdio-client-tls-"));
+  const dir = mkdtempSync(join(tmpdir(), "mcp-proxy-tls-"));
   const keyPath = join(dir, "key.pem");
   const certPath = join(dir, "cert.pem");
   execFileSync(
@@ -32,7 +37,7 @@ export function makeCertificate(): TestCertificate {
       "-days",
       "1",
       "-subj",
-      "/CN=mcp-proxy test CA",
+      "/CN=127.0.0.1",
       "-addext",
       "subjectAltName=IP:127.0.0.1,DNS:localhost",
     ],
