@@ -33,6 +33,17 @@ export const echoUpstream =
       stderr: "ignore",
     });
 
+/** An echo upstream factory that records each child's pid once it has started (for liveness checks). */
+export const pidRecordingEchoUpstream = (pids: number[]) => () => {
+  const t = echoUpstream()();
+  const start = t.start.bind(t);
+  t.start = async () => {
+    await start();
+    if (t.pid) pids.push(t.pid);
+  };
+  return t;
+};
+
 /** Starts a server on 127.0.0.1:0 in front of the echo fixture (unless told otherwise). */
 export async function startEcho(
   options: Partial<StartHTTPServerOptions> = {},
@@ -107,23 +118,31 @@ export const initializeBody = (id: number | string = 1) => ({
   },
 });
 
+/** A raw POST of `body` to `${base}/mcp` with JSON_HEADERS, overridden or extended by `headers`. */
+export function postMcp(
+  base: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: { ...JSON_HEADERS, ...headers },
+    body,
+  });
+}
+
 /** Initializes over raw fetch and returns the session id. */
 export async function rawInitialize(
   base: string,
   headers: Record<string, string> = {},
 ): Promise<string> {
-  const res = await fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: { ...JSON_HEADERS, ...headers },
-    body: JSON.stringify(initializeBody()),
-  });
+  const res = await postMcp(base, JSON.stringify(initializeBody()), headers);
   const sessionId = res.headers.get("mcp-session-id");
   await res.text();
   if (!sessionId) throw new Error(`no session id (status ${res.status})`);
-  await fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: { ...JSON_HEADERS, ...headers, "Mcp-Session-Id": sessionId },
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  await postMcp(base, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), {
+    ...headers,
+    "Mcp-Session-Id": sessionId,
   }).then((r) => r.text());
   return sessionId;
 }

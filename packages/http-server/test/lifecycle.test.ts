@@ -2,10 +2,15 @@
 // streams carry heartbeats; close() ends streams, lets in-flight requests
 // finish and releases everything; /ping and /health.
 
-import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
+import { isAlive, waitFor } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
-import { JSON_HEADERS, rawInitialize, startEcho } from "./helpers.js";
+import {
+  JSON_HEADERS,
+  pidRecordingEchoUpstream,
+  postMcp,
+  rawInitialize,
+  startEcho,
+} from "./helpers.js";
 import { readSse } from "./sse-client.js";
 
 const ping = (id: number) => JSON.stringify({ jsonrpc: "2.0", id, method: "ping" });
@@ -33,11 +38,7 @@ describe("lifecycle", () => {
     const sessionId = await rawInitialize(url);
     // Idle well past the keep-alive timeout: the socket closes, the session stays.
     await new Promise((resolve) => setTimeout(resolve, 150));
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, "Mcp-Session-Id": sessionId },
-      body: ping(1),
-    });
+    const res = await postMcp(url, ping(1), { "Mcp-Session-Id": sessionId });
     expect(res.status).toBe(200);
     await res.text();
   });
@@ -48,27 +49,11 @@ describe("lifecycle", () => {
     const { url } = await startEcho({
       sessionTimeout: 200,
       onClose: (s) => void closed.push(s.sessionId ?? ""),
-      createUpstream: () => {
-        const t = new ChildProcessTransport({
-          command: process.execPath,
-          args: [ECHO_SERVER],
-          stderr: "ignore",
-        });
-        const start = t.start.bind(t);
-        t.start = async () => {
-          await start();
-          if (t.pid) pids.push(t.pid);
-        };
-        return t;
-      },
+      createUpstream: pidRecordingEchoUpstream(pids),
     });
     const sessionId = await rawInitialize(url);
     await waitFor(() => closed.includes(sessionId), 5000);
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, "Mcp-Session-Id": sessionId },
-      body: ping(2),
-    });
+    const res = await postMcp(url, ping(2), { "Mcp-Session-Id": sessionId });
     expect(res.status).toBe(404);
     await res.text();
     await waitFor(() => !isAlive(pids[0] as number), 5000);

@@ -2,11 +2,11 @@
 // 2025-era echo fixture: a listen stream gets exactly the change notifications
 // it opted into, tagged with its subscription id; closing a response stream
 // sends notifications/cancelled upstream.
-import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
+import type { ChildProcessTransport } from "@mcp-proxy/core";
+import { isAlive, waitFor } from "@mcp-proxy/test-utils";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { startEcho } from "./helpers.js";
+import { echoUpstream, startEcho } from "./helpers.js";
 import {
   messagesOf,
   modernRequest,
@@ -150,11 +150,7 @@ describe("2026-07-28 shutdown", () => {
     const children: ChildProcessTransport[] = [];
     const handle = await startEcho({
       createUpstream: () => {
-        const child = new ChildProcessTransport({
-          command: process.execPath,
-          args: [ECHO_SERVER],
-          stderr: "ignore",
-        });
+        const child = echoUpstream()();
         children.push(child);
         return child;
       },

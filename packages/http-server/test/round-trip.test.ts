@@ -1,7 +1,11 @@
-import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
-import { connectSse, connectStreamable, startEcho, textOf } from "./helpers.js";
+import {
+  connectSse,
+  connectStreamable,
+  pidRecordingEchoUpstream,
+  startEcho,
+  textOf,
+} from "./helpers.js";
 
 describe.each([
   ["streamable", (url: string) => connectStreamable(`${url}/mcp`)],
@@ -26,19 +30,7 @@ describe("upstream per session", () => {
   it("spawns one child per session and the handle reports its address", async () => {
     const pids: number[] = [];
     const handle = await startEcho({
-      createUpstream: () => {
-        const t = new ChildProcessTransport({
-          command: process.execPath,
-          args: [ECHO_SERVER],
-          stderr: "ignore",
-        });
-        const start = t.start.bind(t);
-        t.start = async () => {
-          await start();
-          if (t.pid) pids.push(t.pid);
-        };
-        return t;
-      },
+      createUpstream: pidRecordingEchoUpstream(pids),
     });
     expect(handle.port).toBeGreaterThan(0);
     expect(handle.url).toBe(`http://127.0.0.1:${handle.port}`);

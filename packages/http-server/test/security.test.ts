@@ -7,6 +7,7 @@ import {
   connectStreamable,
   initializeBody,
   JSON_HEADERS,
+  postMcp,
   rawInitialize,
   startEcho,
   textOf,
@@ -41,37 +42,21 @@ function requestWithHost(port: number, host: string): Promise<{ status: number; 
 describe("Origin and Host", () => {
   it("rejects a foreign Origin with 403 and a JSON-RPC error; accepts localhost origins", async () => {
     const { url } = await startEcho();
-    const bad = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Origin: "https://evil.example" },
-      body: init,
-    });
+    const bad = await postMcp(url, init, { Origin: "https://evil.example" });
     expect(bad.status).toBe(403);
     const body = (await bad.json()) as { error: { code: number; message: string } };
     expect(body.error.message).toContain("Origin");
-    const good = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Origin: "http://localhost:3000" },
-      body: init,
-    });
+    const good = await postMcp(url, init, { Origin: "http://localhost:3000" });
     expect(good.status).toBe(200);
     await good.text();
   });
 
   it("honours an allow-list", async () => {
     const { url } = await startEcho({ allowedOrigins: ["https://app.example"] });
-    const ok = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Origin: "https://app.example" },
-      body: init,
-    });
+    const ok = await postMcp(url, init, { Origin: "https://app.example" });
     expect(ok.status).toBe(200);
     await ok.text();
-    const local = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Origin: "http://localhost:1" },
-      body: init,
-    });
+    const local = await postMcp(url, init, { Origin: "http://localhost:1" });
     expect(local.status).toBe(403);
     await local.text();
   });
@@ -102,19 +87,11 @@ describe("auth", () => {
       expect(res.status, `${init.method} ${path}`).toBe(401);
       await res.text();
     }
-    const wrong = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, "X-API-Key": "nope" },
-      body: init,
-    });
+    const wrong = await postMcp(url, init, { "X-API-Key": "nope" });
     const body = (await wrong.json()) as { id: number; error: { message: string } };
     expect(body.id).toBe(1);
     expect(wrong.headers.get("www-authenticate")).toBeNull();
-    const bearer = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Authorization: "Bearer nope" },
-      body: init,
-    });
+    const bearer = await postMcp(url, init, { Authorization: "Bearer nope" });
     expect(bearer.status).toBe(401);
     expect(bearer.headers.get("www-authenticate")).toContain("Bearer");
     await bearer.text();
@@ -138,20 +115,12 @@ describe("auth", () => {
           : { authenticated: false, error: "bad token" };
       },
     });
-    const refused = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Authorization: "Bearer bad" },
-      body: init,
-    });
+    const refused = await postMcp(url, init, { Authorization: "Bearer bad" });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toContain("Bearer");
     const body = (await refused.json()) as { id: number; error: { message: string } };
     expect(body).toMatchObject({ id: 1, error: { message: expect.stringContaining("bad token") } });
-    const thrown = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, "X-Boom": "1" },
-      body: init,
-    });
+    const thrown = await postMcp(url, init, { "X-Boom": "1" });
     expect(thrown.status).toBe(401);
     await thrown.text();
     const sessionId = await rawInitialize(url, { Authorization: "Bearer good" });
@@ -202,20 +171,12 @@ describe("CORS", () => {
 
   it("exposes Mcp-Session-Id on normal responses; cors: false sends no CORS headers", async () => {
     const { url } = await startEcho();
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Origin: "http://localhost:5173" },
-      body: init,
-    });
+    const res = await postMcp(url, init, { Origin: "http://localhost:5173" });
     expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     expect(res.headers.get("access-control-expose-headers")).toContain("Mcp-Session-Id");
     await res.text();
     const off = await startEcho({ cors: false });
-    const plain = await fetch(`${off.url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Origin: "http://localhost:5173" },
-      body: init,
-    });
+    const plain = await postMcp(off.url, init, { Origin: "http://localhost:5173" });
     expect(plain.headers.get("access-control-allow-origin")).toBeNull();
     await plain.text();
   });

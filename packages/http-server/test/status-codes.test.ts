@@ -4,7 +4,7 @@ import http from "node:http";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { initializeBody, JSON_HEADERS, rawInitialize, startEcho } from "./helpers.js";
+import { initializeBody, JSON_HEADERS, postMcp, rawInitialize, startEcho } from "./helpers.js";
 
 const listTools = (id: number | string = 7) =>
   JSON.stringify({ jsonrpc: "2.0", id, method: "tools/list" });
@@ -27,11 +27,7 @@ async function expectRpcError(res: Response, status: number, code: number, id: u
 describe("session status table (stateful)", () => {
   it("POST without a session id on a non-initialize request: 400", async () => {
     const { url } = await startEcho();
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: JSON_HEADERS,
-      body: listTools(7),
-    });
+    const res = await postMcp(url, listTools(7));
     await expectRpcError(res, 400, -32600, 7);
   });
 
@@ -89,11 +85,11 @@ describe("session status table (stateful)", () => {
   it("notifications and responses get 202", async () => {
     const { url } = await startEcho();
     const sessionId = await rawInitialize(url);
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, "Mcp-Session-Id": sessionId },
-      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/roots/list_changed" }),
-    });
+    const res = await postMcp(
+      url,
+      JSON.stringify({ jsonrpc: "2.0", method: "notifications/roots/list_changed" }),
+      { "Mcp-Session-Id": sessionId },
+    );
     expect(res.status).toBe(202);
   });
 
@@ -116,11 +112,7 @@ describe("session status table (stateful)", () => {
   it("answers 503 beyond maxSessions", async () => {
     const { url } = await startEcho({ maxSessions: 1 });
     await rawInitialize(url);
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: JSON_HEADERS,
-      body: JSON.stringify(initializeBody(5)),
-    });
+    const res = await postMcp(url, JSON.stringify(initializeBody(5)));
     await expectRpcError(res, 503, -32000, 5);
   });
 });
@@ -137,10 +129,9 @@ describe("session status table (stateless)", () => {
       expect(res.headers.get("allow")).toBe("POST");
       await res.text();
     }
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Accept: "application/json", "Mcp-Session-Id": "stale" },
-      body: listTools(11),
+    const res = await postMcp(url, listTools(11), {
+      Accept: "application/json",
+      "Mcp-Session-Id": "stale",
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("mcp-session-id")).toBeNull();
@@ -151,11 +142,7 @@ describe("session status table (stateless)", () => {
 describe("request errors", () => {
   it("406 when Accept lacks JSON and SSE; 406 for GET without text/event-stream", async () => {
     const { url } = await startEcho();
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, Accept: "text/html" },
-      body: listTools(),
-    });
+    const res = await postMcp(url, listTools(), { Accept: "text/html" });
     await expectRpcError(res, 406, -32000);
     const sessionId = await rawInitialize(url);
     const get = await fetch(`${url}/mcp`, {
@@ -166,36 +153,20 @@ describe("request errors", () => {
 
   it("415 for a non-JSON content type", async () => {
     const { url } = await startEcho();
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: { ...JSON_HEADERS, "Content-Type": "text/plain" },
-      body: listTools(),
-    });
+    const res = await postMcp(url, listTools(), { "Content-Type": "text/plain" });
     await expectRpcError(res, 415, -32600);
   });
 
   it("400 -32700 for bad JSON and 400 -32600 for a non-JSON-RPC body", async () => {
     const { url } = await startEcho();
+    await expectRpcError(await postMcp(url, "{oops"), 400, -32700);
     await expectRpcError(
-      await fetch(`${url}/mcp`, { method: "POST", headers: JSON_HEADERS, body: "{oops" }),
-      400,
-      -32700,
-    );
-    await expectRpcError(
-      await fetch(`${url}/mcp`, {
-        method: "POST",
-        headers: JSON_HEADERS,
-        body: JSON.stringify({ hello: "world", id: 4 }),
-      }),
+      await postMcp(url, JSON.stringify({ hello: "world", id: 4 })),
       400,
       -32600,
       4,
     );
-    await expectRpcError(
-      await fetch(`${url}/mcp`, { method: "POST", headers: JSON_HEADERS, body: "[]" }),
-      400,
-      -32600,
-    );
+    await expectRpcError(await postMcp(url, "[]"), 400, -32600);
   });
 
   it("413 for a body over maxBodySize, declared or streamed", async () => {
@@ -206,11 +177,7 @@ describe("request errors", () => {
       method: "tools/list",
       params: { pad: "x".repeat(5000) },
     });
-    await expectRpcError(
-      await fetch(`${url}/mcp`, { method: "POST", headers: JSON_HEADERS, body: big }),
-      413,
-      -32600,
-    );
+    await expectRpcError(await postMcp(url, big), 413, -32600);
     const chunked = new ReadableStream({
       start(controller) {
         controller.enqueue(new TextEncoder().encode(big));
@@ -264,10 +231,7 @@ describe("request errors", () => {
 
   it("disabled endpoints are 404", async () => {
     const { url } = await startEcho({ sseEndpoint: null, streamEndpoint: null });
-    expect(
-      (await fetch(`${url}/mcp`, { method: "POST", headers: JSON_HEADERS, body: listTools() }))
-        .status,
-    ).toBe(404);
+    expect((await postMcp(url, listTools())).status).toBe(404);
     expect((await fetch(`${url}/sse`)).status).toBe(404);
   });
 
@@ -320,11 +284,7 @@ describe("request errors", () => {
       }, 50);
     });
     expect((await fetch(`${handle.url}/ping`)).status).toBe(200);
-    const ok = await fetch(`${handle.url}/mcp`, {
-      method: "POST",
-      headers: JSON_HEADERS,
-      body: JSON.stringify(initializeBody()),
-    });
+    const ok = await postMcp(handle.url, JSON.stringify(initializeBody()));
     expect(ok.status).toBe(200);
     await ok.text();
   });

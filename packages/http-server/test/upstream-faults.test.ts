@@ -8,6 +8,7 @@ import {
   connectStreamable,
   initializeBody,
   JSON_HEADERS,
+  postMcp,
   rawInitialize,
   startEcho,
   textOf,
@@ -93,11 +94,7 @@ describe("upstream start failures", () => {
           throw new Error("no upstream today");
         },
       });
-      const res = await fetch(`${url}/mcp`, {
-        method: "POST",
-        headers: JSON_HEADERS,
-        body: JSON.stringify(initializeBody(3)),
-      });
+      const res = await postMcp(url, JSON.stringify(initializeBody(3)));
       expect(res.status).toBe(502);
       const body = (await res.json()) as { id: number; error: { code: number } };
       expect(body).toMatchObject({ id: 3, error: { code: -32000 } });
@@ -109,11 +106,7 @@ describe("upstream start failures", () => {
       createUpstream: () =>
         new ChildProcessTransport({ command: "/nonexistent/mcp-server", stderr: "ignore" }),
     });
-    const res = await fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: JSON_HEADERS,
-      body: JSON.stringify(initializeBody(4)),
-    });
+    const res = await postMcp(url, JSON.stringify(initializeBody(4)));
     expect(res.status).toBe(502);
     await res.text();
     expect((await fetch(`${url}/ping`)).status).toBe(200);
