@@ -63,6 +63,7 @@ export class ChildProcessTransport implements Transport {
   #exited: Promise<ChildExitInfo>;
   #resolveExited!: (info: ChildExitInfo) => void;
   #closeRequested = false;
+  #corked = false;
 
   constructor(options: ChildProcessOptions) {
     this.#options = options;
@@ -192,6 +193,13 @@ export class ChildProcessTransport implements Transport {
         ),
       );
     }
+    // Messages sent in one event-loop turn go out in one write (writev) rather
+    // than one syscall, and one wake-up of the child, each.
+    if (!this.#corked) {
+      this.#corked = true;
+      stdin.cork();
+      process.nextTick(this.#uncork);
+    }
     const ok = stdin.write(`${JSON.stringify(message)}\n`);
     if (ok) return Promise.resolve();
     // Backpressure: resolve once the pipe drains, so callers can pace themselves.
@@ -208,6 +216,11 @@ export class ChildProcessTransport implements Transport {
       stdin.once("close", onClose);
     });
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#child?.stdin?.uncork();
+  };
 
   /** Ends stdin, then SIGTERM, then SIGKILL, to the whole process group. Idempotent. */
   close(): Promise<void> {

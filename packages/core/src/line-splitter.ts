@@ -23,8 +23,16 @@ export class LineSplitter {
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl === -1) break;
-      this.#append(chunk.subarray(start, nl));
-      this.#emit();
+      if (this.#length === 0 && !this.#discarding) {
+        // Fast path, the common case: the whole line is inside this chunk, so
+        // decode it straight from the chunk without a slice or a concat.
+        const length = nl - start;
+        if (length > this.#options.maxLineLength) this.#options.onOverflow(length);
+        else this.#deliver(chunk.toString("utf8", start, nl));
+      } else {
+        this.#append(chunk.subarray(start, nl));
+        this.#emit();
+      }
       start = nl + 1;
     }
     if (start < chunk.length) this.#append(chunk.subarray(start));
@@ -58,13 +66,16 @@ export class LineSplitter {
       return;
     }
     const chunks = this.#chunks;
-    let line =
+    const line =
       chunks.length === 1
         ? chunks[0]!.toString("utf8")
         : Buffer.concat(chunks, this.#length).toString("utf8");
     this.#chunks = [];
     this.#length = 0;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    this.#options.onLine(line);
+    this.#deliver(line);
+  }
+
+  #deliver(line: string): void {
+    this.#options.onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
   }
 }

@@ -36,4 +36,15 @@ describe("LineSplitter", () => {
     expect(lines).toEqual(["ok"]);
     expect(overflows).toEqual([120]);
   });
+
+  it("drops an over-long line that arrives whole in one chunk", () => {
+    const { lines, overflows } = split([`${"z".repeat(150)}\nfine\r\nnext`], 100);
+    expect(lines).toEqual(["fine", "next"]);
+    expect(overflows).toEqual([150]);
+  });
+
+  it("sends many small lines of one chunk each to the callback, in order", () => {
+    const { lines } = split(["a\nb\r\nc\n"]);
+    expect(lines).toEqual(["a", "b", "c"]);
+  });
 });
