@@ -13,7 +13,6 @@ import type { UpstreamSendOptions } from "./in-process.js";
 import { queryParam } from "./request-info.js";
 import { MethodNotAllowedError } from "./responses.js";
 import { SseWriter } from "./sse-writer.js";
-import { createUpstreamFor } from "./upstream.js";
 
 export class LegacySession {
   readonly id: string;
@@ -111,14 +110,14 @@ export async function handleSseStream(
   const release = ctx.sessions.reserve();
   try {
     const id = randomUUID();
-    const upstream = await createUpstreamFor(ctx.options, req, id);
+    const upstream = await ctx.upstreams.open(req, id);
     const writer = new SseWriter(res, {}, ctx.heartbeatMs);
     const session = new LegacySession(id, upstream.transport, upstream.server, writer, ctx.logger);
     const info = {
       sessionId: id,
       transport: "sse" as const,
       server: upstream.server,
-      upstream: upstream.transport,
+      upstream: upstream.source,
     };
     session.onEnded(() => {
       ctx.sessions.remove(id);

@@ -34,6 +34,7 @@ import { createOriginHostPolicy } from "./origin-host.js";
 import { pathOf } from "./request-info.js";
 import { firstRequestId, sendError, sendJson, withRequestId } from "./responses.js";
 import { SessionRegistry } from "./session-registry.js";
+import { SessionUpstreams } from "./session-upstream.js";
 import { StatelessUpstream } from "./stateless.js";
 import { handleStreamable } from "./streamable-handler.js";
 import { loadPem } from "./tls.js";
@@ -64,6 +65,7 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       logger,
     ),
     stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
+    upstreams: new SessionUpstreams(options, logger),
     // Created eagerly but lazy inside: no upstream until the first modern request.
     modern:
       (options.modern ?? DEFAULT_MODERN) && streamEndpoint !== null

@@ -24,7 +24,6 @@ import {
 } from "./request-info.js";
 import { firstRequestId, MethodNotAllowedError, withRequestId } from "./responses.js";
 import { StreamableSession } from "./streamable-session.js";
-import { createUpstreamFor } from "./upstream.js";
 
 export const SESSION_HEADER = "mcp-session-id";
 
@@ -159,7 +158,7 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
   const release = ctx.sessions.reserve();
   try {
     const id = randomUUID();
-    const upstream = await createUpstreamFor(ctx.options, req, id).catch((cause: unknown) => {
+    const upstream = await ctx.upstreams.open(req, id).catch((cause: unknown) => {
       throw new McpProxyError(
         ErrorCodes.SPAWN_FAILED,
         "Bad Gateway: the upstream could not be created",
@@ -175,7 +174,7 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
       sessionId: id,
       transport: "streamable-http" as const,
       server: upstream.server,
-      upstream: upstream.transport,
+      upstream: upstream.source,
     };
     session.onEnded(() => {
       ctx.sessions.remove(id);
