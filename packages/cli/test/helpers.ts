@@ -99,6 +99,35 @@ export async function connectClient(
   return client;
 }
 
+/** A 2025-06-18 initialize request, serialized, for raw POSTs. */
+export const INITIALIZE_BODY = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "t", version: "1" },
+  },
+});
+
+/** A raw JSON POST to `${url}/mcp`, accepting JSON or SSE, with extra `headers`. */
+export function postMcp(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body,
+  });
+}
+
 /** The text of a tool result's first content item. */
 export function textOf(result: unknown): string {
   const content = (result as { content: { type: string; text: string }[] }).content;

@@ -4,7 +4,7 @@ import https from "node:https";
 import { createServer } from "node:net";
 import { ECHO_SERVER, makeCertificate } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { cleanup, runBin, startProxy } from "./helpers.js";
+import { cleanup, INITIALIZE_BODY, postMcp, runBin, startProxy } from "./helpers.js";
 
 afterEach(cleanup);
 
@@ -106,36 +106,17 @@ describe("DNS-rebinding checks", () => {
 });
 
 describe("HTTP flags reach the server", () => {
-  const initialize = JSON.stringify({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: {
-      protocolVersion: "2025-06-18",
-      capabilities: {},
-      clientInfo: { name: "t", version: "1" },
-    },
-  });
-  const post = (url: string, body: string) =>
-    fetch(`${url}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body,
-    });
-
   it("--maxBodySize, --maxSessions and --corsAddAllowedHeader", async () => {
     const proxy = await startProxy([
       ...["--maxBodySize", "2000", "--maxSessions", "1", "--corsAddAllowedHeader", "X-Custom"],
       ...["--", "node", ECHO_SERVER],
     ]);
     expect(
-      (await post(proxy.url, `${initialize.slice(0, -1)},"pad":"${"x".repeat(3000)}"}`)).status,
+      (await postMcp(proxy.url, `${INITIALIZE_BODY.slice(0, -1)},"pad":"${"x".repeat(3000)}"}`))
+        .status,
     ).toBe(413);
-    expect((await post(proxy.url, initialize)).status).toBe(200);
-    expect((await post(proxy.url, initialize)).status).toBe(503);
+    expect((await postMcp(proxy.url, INITIALIZE_BODY)).status).toBe(200);
+    expect((await postMcp(proxy.url, INITIALIZE_BODY)).status).toBe(503);
     const preflight = await fetch(`${proxy.url}/mcp`, {
       method: "OPTIONS",
       headers: {

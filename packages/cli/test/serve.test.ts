@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN, cleanup, connectClient, startProxy, textOf } from "./helpers.js";
+import {
+  BIN,
+  cleanup,
+  connectClient,
+  INITIALIZE_BODY,
+  postMcp,
+  startProxy,
+  textOf,
+} from "./helpers.js";
 
 afterEach(cleanup);
 
@@ -98,26 +106,7 @@ describe("mcp-proxy [options] -- <command>", () => {
   it("--apiKey rejects requests without the key and accepts them with it", async () => {
     const proxy = await startProxy(["--apiKey", "k3y", "--", "node", ECHO_SERVER]);
     expect(proxy.stderr()).toContain("API key required");
-    const init = {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "t", version: "1" },
-      },
-    };
-    const post = (headers: Record<string, string>) =>
-      fetch(`${proxy.url}/mcp`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          ...headers,
-        },
-        body: JSON.stringify(init),
-      });
+    const post = (headers: Record<string, string>) => postMcp(proxy.url, INITIALIZE_BODY, headers);
     expect((await post({})).status).toBe(401);
     expect((await post({ "X-API-Key": "wrong" })).status).toBe(401);
     expect((await fetch(`${proxy.url}/sse`)).status).toBe(401);
