@@ -18,6 +18,30 @@ type InputRequired = {
   requestState: string;
 };
 
+/** The retry of a `sample` tool call that answers its sampling input `key` with `text`. */
+function sampleRetry(
+  id: number,
+  prompt: string,
+  requestState: string,
+  key: string,
+  text: string,
+  caps: Record<string, unknown>,
+) {
+  return modernRequest(
+    id,
+    "tools/call",
+    {
+      name: "sample",
+      arguments: { prompt },
+      requestState,
+      inputResponses: {
+        [key]: { role: "assistant", content: { type: "text", text }, model: "test" },
+      },
+    },
+    caps,
+  );
+}
+
 describe("ModernGateway MRTR for a 2025-era upstream", () => {
   it("turns upstream sampling into input_required and completes on retry", async () => {
     const { gateway } = gatewayRig();
@@ -42,19 +66,7 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
 
     const retry = collect();
     await gateway.handle(
-      modernRequest(
-        2,
-        "tools/call",
-        {
-          name: "sample",
-          arguments: { prompt: "Say hi" },
-          requestState: ir.requestState,
-          inputResponses: {
-            [key]: { role: "assistant", content: { type: "text", text: "hello!" }, model: "test" },
-          },
-        },
-        caps,
-      ),
+      sampleRetry(2, "Say hi", ir.requestState, key, "hello!", caps),
       retry.sink,
     );
     const final = await retry.response;
@@ -225,22 +237,7 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
     // The legitimate retry still works.
     const [key] = Object.keys(ir.inputRequests) as [string];
     const retry = collect();
-    await gateway.handle(
-      modernRequest(
-        3,
-        "tools/call",
-        {
-          name: "sample",
-          arguments: { prompt: "x" },
-          requestState: ir.requestState,
-          inputResponses: {
-            [key]: { role: "assistant", content: { type: "text", text: "ok" }, model: "m" },
-          },
-        },
-        caps,
-      ),
-      retry.sink,
-    );
+    await gateway.handle(sampleRetry(3, "x", ir.requestState, key, "ok", caps), retry.sink);
     expect(textOfResult(await retry.response)).toBe("sampled: ok");
   });
 

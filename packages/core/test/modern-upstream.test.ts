@@ -39,6 +39,19 @@ function modernRig(options: Parameters<typeof gatewayRig>[0] = {}) {
   return { ...rig, sent };
 }
 
+/** Opens listen "L" for tools list_changed and waits for its acknowledgement. */
+async function startListen(gateway: ReturnType<typeof gatewayRig>["gateway"]) {
+  const listener = collect();
+  const abort = new AbortController();
+  const listening = gateway.listen(
+    modernRequest("L", "subscriptions/listen", { notifications: { toolsListChanged: true } }),
+    listener.sink,
+    abort.signal,
+  );
+  await waitFor(() => listener.notes.length === 1);
+  return { listener, abort, listening };
+}
+
 describe("ModernGateway in front of a modern upstream", () => {
   it("auto-detects a modern upstream with server/discover and forwards requests", async () => {
     const { gateway, sent } = modernRig();
@@ -96,14 +109,7 @@ describe("ModernGateway in front of a modern upstream", () => {
 
   it("passes subscriptions/listen through with the client's subscription id, and cancels it upstream", async () => {
     const { gateway, sent } = modernRig();
-    const listener = collect();
-    const abort = new AbortController();
-    const listening = gateway.listen(
-      modernRequest("L", "subscriptions/listen", { notifications: { toolsListChanged: true } }),
-      listener.sink,
-      abort.signal,
-    );
-    await waitFor(() => listener.notes.length === 1);
+    const { listener, abort, listening } = await startListen(gateway);
     expect(listener.notes[0]).toMatchObject({
       method: "notifications/subscriptions/acknowledged",
       params: { _meta: { [META.subscriptionId]: "L" } },
@@ -131,12 +137,7 @@ describe("ModernGateway in front of a modern upstream", () => {
 
   it("ends a listen when the modern upstream cancels it", async () => {
     const { gateway } = modernRig();
-    const listener = collect();
-    const listening = gateway.listen(
-      modernRequest("L", "subscriptions/listen", { notifications: { toolsListChanged: true } }),
-      listener.sink,
-    );
-    await waitFor(() => listener.notes.length === 1);
+    const { listener, listening } = await startListen(gateway);
     const hangup = collect();
     await gateway.handle(
       modernRequest(2, "tools/call", { name: "hangup", arguments: {} }),
@@ -148,14 +149,7 @@ describe("ModernGateway in front of a modern upstream", () => {
 
   it("routes a modern upstream's log to the one request that asked, even with others in flight", async () => {
     const { gateway } = modernRig();
-    const listener = collect();
-    const abort = new AbortController();
-    const listening = gateway.listen(
-      modernRequest("L", "subscriptions/listen", { notifications: { toolsListChanged: true } }),
-      listener.sink,
-      abort.signal,
-    );
-    await waitFor(() => listener.notes.length === 1);
+    const { listener, abort, listening } = await startListen(gateway);
     const c = collect();
     await gateway.handle(
       modernRequest(
