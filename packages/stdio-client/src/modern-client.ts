@@ -10,11 +10,15 @@
 import {
   classifyMessage,
   ErrorCodes,
-  INPUT_METHODS,
   JsonRpcErrorCodes,
+  LegacyInputAsker,
+  LegacyInputError,
   type Logger,
+  listChangedFor,
+  listenFilterFor,
   McpProxyError,
   messageId,
+  retryParamsFor,
   silentLogger,
 } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -47,13 +51,6 @@ const MAX_TOOL_PAGES = 20;
 
 type Params = Record<string, unknown>;
 
-/** The local client answered one of our input requests with an error: the original request fails with it. */
-class LocalInputError extends Error {
-  constructor(readonly error: { code: number; message: string; data?: unknown }) {
-    super(error.message);
-  }
-}
-
 export interface ModernClientOptions {
   http: ModernHttp;
   /** The server's discover result. */
@@ -76,11 +73,10 @@ export class ModernClientTransport implements Transport {
   #client: LocalClient | undefined;
   #logLevel: string | undefined;
   #nextId = 1;
-  #nextInputId = 1;
   /** Local requests in flight, by local id: aborting one cancels its POST. */
   readonly #calls = new Map<RequestId, AbortController>();
-  /** Our requests to the local client, waiting for its answer. */
-  readonly #waiting = new Map<RequestId, (answer: JSONRPCMessage) => void>();
+  /** Our requests to the local client (MRTR input), waiting for its answers. */
+  readonly #inputs: LegacyInputAsker;
   /** inputSchema by tool name, from tools/list, for `Mcp-Param-*` headers. */
   readonly #toolSchemas = new Map<string, unknown>();
   readonly #subscriptions = new Set<string>();
@@ -96,6 +92,10 @@ export class ModernClientTransport implements Transport {
     this.#discover = options.discover;
     this.#version = options.version;
     this.#logger = options.logger ?? silentLogger;
+    this.#inputs = new LegacyInputAsker({
+      deliver: (m) => this.#deliver(m),
+      timeoutMs: requestTimeout(this.#http.options),
+    });
   }
 
   async start(): Promise<void> {}
@@ -106,10 +106,8 @@ export class ModernClientTransport implements Transport {
     if (kind === "request") this.#request(message as JSONRPCRequest);
     else if (kind === "notification") this.#notification(message as JSONRPCNotification);
     else if (kind === "response" || kind === "error") {
-      const id = messageId(message);
-      const resolve = id === undefined ? undefined : this.#waiting.get(id);
-      if (resolve) resolve(message);
-      else this.#logger.debug("Dropping a response nobody waits for", { id });
+      if (!this.#inputs.answer(message))
+        this.#logger.debug("Dropping a response nobody waits for", { id: messageId(message) });
     }
   }
 
@@ -117,7 +115,7 @@ export class ModernClientTransport implements Transport {
     this.#closing ??= (async () => {
       this.#closed = true;
       this.#abort.abort();
-      this.#waiting.clear();
+      this.#inputs.clear();
       await this.#http.dispatcher.destroy().catch(() => {});
       this.onclose?.();
     })();
@@ -232,12 +230,13 @@ export class ModernClientTransport implements Transport {
             `The server still asked for input after ${DEFAULT_MAX_INPUT_ROUNDS} rounds`,
           );
         }
-        params = await this.#retryParams(base, result, signal);
+        const responses = await this.#inputs.askAll(result, signal);
         if (signal.aborted) return;
+        params = retryParamsFor(base, result, responses);
       }
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof LocalInputError) {
+      if (error instanceof LegacyInputError) {
         this.#deliver({ jsonrpc: "2.0", id: localId, error: error.error } as JSONRPCMessage);
         return;
       }
@@ -251,89 +250,6 @@ export class ModernClientTransport implements Transport {
   #modern(method: string, params: Params | undefined): JSONRPCRequest {
     const id = this.#nextId++;
     return modernRequest(id, method, params, this.#client, this.#logLevel, this.#version);
-  }
-
-  /**
-   * Asks the local client for every input request (as real server->client
-   * requests with fresh ids) and builds the retry: the original params plus
-   * `inputResponses`, and the `requestState` exactly as received.
-   */
-  async #retryParams(
-    base: Params | undefined,
-    result: Params,
-    signal: AbortSignal,
-  ): Promise<Params> {
-    const requests = result.inputRequests;
-    const next: Params = { ...(base ?? {}) };
-    if (typeof requests === "object" && requests !== null) {
-      const entries = Object.entries(requests as Params);
-      const answers = await Promise.all(
-        entries.map(([, value]) => this.#askLocal(value as Params, signal)),
-      );
-      const responses: Params = {};
-      entries.forEach(([key], i) => {
-        responses[key] = answers[i];
-      });
-      next.inputResponses = responses;
-    }
-    if (typeof result.requestState === "string") next.requestState = result.requestState;
-    return next;
-  }
-
-  /** Sends one server->client request to the local client and resolves with its result. */
-  #askLocal(input: Params, signal: AbortSignal): Promise<unknown> {
-    const method = input.method;
-    if (typeof method !== "string" || !INPUT_METHODS.has(method)) {
-      return Promise.reject(
-        new McpProxyError(
-          ErrorCodes.INVALID_MESSAGE,
-          `The server asked for input of an unknown kind: ${String(method)}`,
-        ),
-      );
-    }
-    const id = `mcp-proxy-input-${this.#nextInputId++}`;
-    return new Promise<unknown>((resolve, reject) => {
-      const finish = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        this.#waiting.delete(id);
-      };
-      const onAbort = () => {
-        finish();
-        // The local client may still be asking its user: tell it the question is moot.
-        this.#deliver({
-          jsonrpc: "2.0",
-          method: "notifications/cancelled",
-          params: { requestId: id, reason: "The request that needed this input ended" },
-        } as JSONRPCMessage);
-        reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Request cancelled"));
-      };
-      const timeoutMs = requestTimeout(this.#http.options);
-      const timer = setTimeout(() => {
-        finish();
-        reject(
-          new McpProxyError(
-            ErrorCodes.TIMEOUT,
-            `The local client did not answer ${method} in ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.#waiting.set(id, (answer) => {
-        finish();
-        const a = answer as { result?: unknown; error?: LocalInputError["error"] };
-        if (a.error) reject(new LocalInputError(a.error));
-        else resolve(a.result ?? {});
-      });
-      const params = input.params;
-      this.#deliver({
-        jsonrpc: "2.0",
-        id,
-        method,
-        ...(params !== undefined ? { params } : {}),
-      } as JSONRPCMessage);
-    });
   }
 
   /** Fills the tool schema cache from a fresh tools/list (all pages, bounded). */
@@ -362,13 +278,7 @@ export class ModernClientTransport implements Transport {
 
   /** What the listen stream asks for: the list changes the server offers, and the subscribed resources. */
   #filter(): Params | undefined {
-    const caps = (this.#discover.capabilities ?? {}) as Record<string, Params | undefined>;
-    const filter: Params = {};
-    if (caps.tools?.listChanged) filter.toolsListChanged = true;
-    if (caps.prompts?.listChanged) filter.promptsListChanged = true;
-    if (caps.resources?.listChanged) filter.resourcesListChanged = true;
-    if (this.#subscriptions.size > 0) filter.resourceSubscriptions = [...this.#subscriptions];
-    return Object.keys(filter).length > 0 ? filter : undefined;
+    return listenFilterFor(this.#discover.capabilities as Params | undefined, this.#subscriptions);
   }
 
   /** (Re)opens the one listen stream with the current filter; the old one is closed. */
@@ -442,13 +352,6 @@ export class ModernClientTransport implements Transport {
   }
 
   #announceChanges(filter: Params): void {
-    const kinds: [string, string][] = [
-      ["toolsListChanged", "notifications/tools/list_changed"],
-      ["promptsListChanged", "notifications/prompts/list_changed"],
-      ["resourcesListChanged", "notifications/resources/list_changed"],
-    ];
-    for (const [flag, method] of kinds) {
-      if (filter[flag] === true) this.#deliver({ jsonrpc: "2.0", method } as JSONRPCMessage);
-    }
+    for (const change of listChangedFor(filter)) this.#deliver(change);
   }
 }
