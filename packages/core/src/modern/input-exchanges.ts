@@ -180,28 +180,28 @@ export class InputExchanges {
     if (call.round !== round) return;
     call.round = undefined;
     round.finish();
-    if (call.ended) return;
-    const upstream = call.upstream;
-    upstream.remapper.incoming(call.upstreamId);
-    this.#failInputs(call, "Request cancelled");
-    endCall(call);
-    upstream.post({
-      jsonrpc: "2.0",
-      method: "notifications/cancelled",
-      params: { requestId: call.upstreamId, reason: "Client closed the request" },
-    });
+    this.#abandon(call, "Request cancelled", "Client closed the request");
   }
 
   #expire(call: Call): void {
+    this.#abandon(
+      call,
+      "The client did not retry before the exchange expired",
+      "Input exchange expired",
+    );
+  }
+
+  /** Ends a call no client will collect: its pending inputs fail, the upstream request is cancelled. */
+  #abandon(call: Call, inputError: string, reason: string): void {
     if (call.ended) return;
     const upstream = call.upstream;
     upstream.remapper.incoming(call.upstreamId);
-    this.#failInputs(call, "The client did not retry before the exchange expired");
+    this.#failInputs(call, inputError);
     endCall(call);
     upstream.post({
       jsonrpc: "2.0",
       method: "notifications/cancelled",
-      params: { requestId: call.upstreamId, reason: "Input exchange expired" },
+      params: { requestId: call.upstreamId, reason },
     });
   }
 
