@@ -288,3 +288,60 @@ describe("LegacyClientAdapter in auto mode", () => {
     expect(JSON.stringify(sampled)).toContain("from the client");
   });
 });
+
+describe("LegacyClientAdapter probe limits", () => {
+  it("reports an unanswered probe as such and keeps its late answer from the client", async () => {
+    // A fake upstream that answers server/discover only after the probe gave up.
+    const seen: JSONRPCMessage[] = [];
+    let late: (() => void) | undefined;
+    const upstream: Transport = {
+      start: async () => {},
+      close: async () => {
+        upstream.onclose?.();
+      },
+      send: async (message) => {
+        const m = message as { id?: string | number; method?: string };
+        if (m.method === "server/discover") {
+          late = () =>
+            upstream.onmessage?.({
+              jsonrpc: "2.0",
+              id: m.id as string,
+              result: { supportedVersions: ["2026-07-28"], capabilities: {} },
+            });
+        } else if (m.method === "initialize") {
+          upstream.onmessage?.({
+            jsonrpc: "2.0",
+            id: m.id as string | number,
+            result: {
+              protocolVersion: "2025-11-25",
+              capabilities: {},
+              serverInfo: { name: "slow", version: "1" },
+            },
+          });
+        }
+      },
+    };
+    const eras: Array<[string, boolean]> = [];
+    const adapter = new LegacyClientAdapter(upstream, {
+      protocol: "auto",
+      probeTimeoutMs: 50,
+      onEra: (era, info) => eras.push([era, info.answered]),
+    });
+    adapter.onmessage = (m) => seen.push(m);
+    await adapter.start();
+    cleanups.push(() => adapter.close());
+    await adapter.send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "c", version: "1" },
+      },
+    });
+    expect(eras).toEqual([["legacy", false]]);
+    late?.();
+    expect(seen.map((m) => (m as { id?: unknown }).id)).toEqual([1]);
+  });
+});

@@ -53,8 +53,11 @@ export interface LegacyClientAdapterOptions {
    * initialize and, when the upstream is not modern, pass every message through.
    */
   protocol?: "modern" | "auto";
-  /** Called once the era is known (after the probe). */
-  onEra?: (era: "legacy" | "modern") => void;
+  /**
+   * Called once the era is known. `answered` is false when the probe got no
+   * answer in time (a slow starter may still be modern: do not cache that).
+   */
+  onEra?: (era: "legacy" | "modern", info: { answered: boolean }) => void;
   /** Limit of the server/discover probe, ms. Default DEFAULT_ADAPTER_PROBE_TIMEOUT_MS. */
   probeTimeoutMs?: number;
   /** Limit for the client's answer to one input request, ms. Default DEFAULT_INPUT_TIMEOUT_MS. */
@@ -164,12 +167,12 @@ export class LegacyClientAdapter implements Transport {
       classifyMessage(first) === "request" && (first as JSONRPCRequest).method === "initialize";
     if (!initialize && this.#protocol === "auto") {
       // Only an initialize opens a conversation the probe can decide; keep 2025 rules.
-      this.#setEra("legacy");
+      this.#setEra("legacy", false);
       return this.#upstream.send(first, options);
     }
     if (!initialize) {
       // A modern upstream without a handshake: translate from the first message on.
-      this.#setEra("modern");
+      this.#setEra("modern", false);
       return this.#fromClient(first);
     }
     const request = first as JSONRPCRequest;
@@ -177,7 +180,7 @@ export class LegacyClientAdapter implements Transport {
     const outcome = await this.#probe();
     if (this.#closed) return;
     if (outcome.modern) {
-      this.#setEra("modern");
+      this.#setEra("modern", true);
       this.#discover = outcome.discover;
       this.#version = outcome.version;
       this.#answer(request.id, initializeResultFromDiscover(this.#discover, this.#client));
@@ -193,14 +196,14 @@ export class LegacyClientAdapter implements Transport {
       return;
     }
     this.#logger.debug(`Passing the 2025 protocol through: ${outcome.reason}`);
-    this.#setEra("legacy");
+    this.#setEra("legacy", outcome.answered);
     await this.#upstream.send(first, options);
   }
 
-  #setEra(era: "legacy" | "modern"): void {
+  #setEra(era: "legacy" | "modern", answered: boolean): void {
     this.#era = era;
     try {
-      this.#o.onEra?.(era);
+      this.#o.onEra?.(era, { answered });
     } catch (error) {
       this.#logger.warn("onEra failed", { error });
     }
@@ -208,7 +211,8 @@ export class LegacyClientAdapter implements Transport {
 
   /** `server/discover` with the client's identity: a result listing a version we speak is modern. */
   async #probe(): Promise<
-    { modern: true; discover: Params; version: string } | { modern: false; reason: string }
+    | { modern: true; discover: Params; version: string }
+    | { modern: false; reason: string; answered: boolean }
   > {
     const id = this.#newId();
     const timeoutMs = this.#o.probeTimeoutMs ?? DEFAULT_ADAPTER_PROBE_TIMEOUT_MS;
@@ -219,6 +223,7 @@ export class LegacyClientAdapter implements Transport {
     } catch (error) {
       return {
         modern: false,
+        answered: false,
         reason: signal.aborted
           ? `server/discover got no answer in ${timeoutMs} ms`
           : error instanceof Error
@@ -229,6 +234,7 @@ export class LegacyClientAdapter implements Transport {
     if ("error" in answer) {
       return {
         modern: false,
+        answered: true,
         reason: `server/discover answered error ${answer.error.code} (${answer.error.message})`,
       };
     }
@@ -236,6 +242,7 @@ export class LegacyClientAdapter implements Transport {
     if (version === undefined) {
       return {
         modern: false,
+        answered: true,
         reason: `server/discover lists ${JSON.stringify(answer.result.supportedVersions)}`,
       };
     }
@@ -398,6 +405,10 @@ export class LegacyClientAdapter implements Transport {
   #fromUpstream(message: JSONRPCMessage, extra: MessageExtraInfo | undefined): void {
     if (this.#closed) return;
     if (this.#era === "legacy") {
+      // A probe answer that came after its time limit is ours, not the client's.
+      const id = messageId(message);
+      const ours = typeof id === "string" && id.startsWith(ID_PREFIX);
+      if (ours && classifyMessage(message) !== "request") return;
       this.onmessage?.(message, extra);
       return;
     }
