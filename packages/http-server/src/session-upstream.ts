@@ -3,7 +3,8 @@
 // user's transport is wrapped in core's LegacyClientAdapter, which serves the
 // session's handshake from a 2026-07-28 upstream; with "auto" the first
 // session probes (server/discover on its client's initialize) and the era it
-// finds is kept, so later sessions are wrapped or relayed without probing.
+// finds is kept, so later sessions are wrapped or relayed without probing (a
+// probe that got no answer in time decides only its own session).
 // SDK Servers from createServer speak the 2025 revisions and are relayed.
 import type { IncomingMessage } from "node:http";
 import { LegacyClientAdapter, type Logger, type UpstreamProtocol } from "@mcp-proxy/core";
@@ -45,13 +46,13 @@ export class SessionUpstreams {
     const adapter = new LegacyClientAdapter(opened.transport, {
       protocol: probing ? "auto" : "modern",
       logger: this.#logger,
-      onEra: probing ? (era) => this.#found(era) : undefined,
+      onEra: probing ? (era, info) => this.#found(era, info.answered) : undefined,
     });
     return { ...opened, transport: adapter, source: opened.transport };
   }
 
-  #found(era: "legacy" | "modern"): void {
-    if (this.#era !== undefined) return;
+  #found(era: "legacy" | "modern", answered: boolean): void {
+    if (this.#era !== undefined || !answered) return;
     this.#era = era;
     this.#logger.info(`2025-era sessions: the upstream speaks the ${era} protocol`);
   }
