@@ -1,0 +1,478 @@
+// One upstream generation behind SharedUpstream: the single transport many
+// sessions share, and the routing that keeps them apart (request ids, progress
+// tokens, subscriptions, server-to-client requests, log levels). Nothing is
+// broadcast unless it is a global fact (list_changed). See shared-upstream.ts
+// for the rules.
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "./errors.js";
+import { classifyMessage, IdRemapper, jsonRpcError } from "./jsonrpc.js";
+import type { Logger } from "./logger.js";
+import {
+  admits,
+  isLoggingLevel,
+  type LoggingLevel,
+  mostVerbose,
+} from "./shared-upstream-levels.js";
+import { type SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
+
+type Message = { jsonrpc: "2.0"; id?: RequestId; method?: string; params?: Params } & Record<
+  string,
+  unknown
+>;
+type Params = Record<string, unknown> & { _meta?: Record<string, unknown> };
+
+/** Requests whose answer the hub itself must look at. */
+type Special = { kind: "initialize" } | { kind: "subscribe"; uri: string };
+
+/** Prefix of ids the hub sends on its own behalf; their answers are consumed here. */
+const INTERNAL_PREFIX = "mcp-proxy-internal-";
+
+export class SharedUpstreamHub implements SessionHub {
+  readonly sessions = new Set<SharedSessionTransport>();
+  #dead = false;
+  #started: Promise<void> | undefined;
+  readonly #transport: Transport;
+  readonly #logger: Logger;
+  readonly #onDead: (hub: SharedUpstreamHub) => void;
+  readonly #requests = new IdRemapper<SharedSessionTransport>("u");
+  readonly #special = new Map<string, Special>();
+  /** Upstream progress token (the remapped request id) -> the session's own token. */
+  readonly #progress = new Map<string, { session: SharedSessionTransport; token: unknown }>();
+  readonly #subscriptions = new Map<string, Set<SharedSessionTransport>>();
+  /** Server-to-client requests in flight: key of the upstream id -> session and its local id. */
+  readonly #serverRequests = new Map<
+    string,
+    { session: SharedSessionTransport; localId: string }
+  >();
+  #nextServerRequest = 1;
+  #nextInternal = 1;
+  #initResult: Record<string, unknown> | undefined;
+  #initPending: Promise<void> | undefined;
+  #initDone: (() => void) | undefined;
+  #initializedSent = false;
+  #sentLevel: LoggingLevel | undefined;
+
+  constructor(transport: Transport, logger: Logger, onDead: (hub: SharedUpstreamHub) => void) {
+    this.#transport = transport;
+    this.#logger = logger;
+    this.#onDead = onDead;
+    transport.onmessage = (message) => this.#fromUpstream(message as Message);
+    transport.onclose = () => this.#die();
+    transport.onerror = (error) =>
+      this.#logger.debug("shared upstream transport error", { error: error.message });
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  attach(): SharedSessionTransport {
+    const session = new SharedSessionTransport(this);
+    this.sessions.add(session);
+    return session;
+  }
+
+  start(): Promise<void> {
+    if (this.#dead) return Promise.reject(goneError());
+    this.#started ??= this.#transport.start().catch((error: unknown) => {
+      this.#die();
+      throw error;
+    });
+    return this.#started;
+  }
+
+  async fromSession(session: SharedSessionTransport, message: JSONRPCMessage): Promise<void> {
+    const m = message as Message;
+    switch (classifyMessage(m)) {
+      case "request":
+        return this.#request(session, m);
+      case "notification":
+        return this.#notification(session, m);
+      case "response":
+      case "error":
+        return this.#answerFromSession(session, m);
+      default:
+        this.#logger.debug("shared upstream: dropped an invalid message from a session");
+    }
+  }
+
+  detach(session: SharedSessionTransport): void {
+    this.sessions.delete(session);
+    if (this.#dead) return;
+    for (const upstreamId of session.inFlight) {
+      this.#requests.incoming(upstreamId);
+      this.#progress.delete(upstreamId);
+      // initialize must not be cancelled (spec); its answer still fills the cache.
+      if (this.#special.get(upstreamId)?.kind === "initialize") continue;
+      this.#special.delete(upstreamId);
+      this.#send({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: upstreamId, reason: "the client's session ended" },
+      });
+    }
+    session.inFlight.clear();
+    for (const uri of session.subscriptions) this.#unsubscribeOne(session, uri, undefined);
+    for (const upstreamId of session.serverRequests.values()) {
+      this.#serverRequests.delete(keyOf(upstreamId));
+      this.#send(
+        jsonRpcError(upstreamId, JsonRpcErrorCodes.CONNECTION_CLOSED, "The client's session ended"),
+      );
+    }
+    session.serverRequests.clear();
+    if (session.level !== undefined) this.#syncLevel();
+  }
+
+  /** Closes every session and the upstream transport. */
+  async close(): Promise<void> {
+    this.#die();
+    await this.#transport.close().catch(() => {});
+  }
+
+  // ---- client -> upstream -------------------------------------------------
+
+  #request(session: SharedSessionTransport, m: Message): Promise<void> {
+    switch (m.method) {
+      case "initialize":
+        return this.#initialize(session, m);
+      case "logging/setLevel":
+        return this.#setLevel(session, m);
+      case "resources/subscribe":
+        return this.#subscribe(session, m);
+      case "resources/unsubscribe":
+        return this.#unsubscribe(session, m);
+      default:
+        return this.#forward(session, m);
+    }
+  }
+
+  async #forward(session: SharedSessionTransport, m: Message, special?: Special): Promise<void> {
+    const upstreamId = this.#requests.outgoing(m.id as RequestId, session);
+    session.inFlight.add(upstreamId);
+    if (special) this.#special.set(upstreamId, special);
+    const out: Message = { ...m, id: upstreamId };
+    const token = m.params?._meta?.progressToken;
+    if (token !== undefined && m.params) {
+      // Clients pick tokens independently (the SDK uses its request id): make them unique upstream.
+      this.#progress.set(upstreamId, { session, token });
+      out.params = { ...m.params, _meta: { ...m.params._meta, progressToken: upstreamId } };
+    }
+    try {
+      await this.#transport.send(out as JSONRPCMessage);
+    } catch (error) {
+      this.#requests.incoming(upstreamId);
+      session.inFlight.delete(upstreamId);
+      this.#progress.delete(upstreamId);
+      this.#special.delete(upstreamId);
+      throw error;
+    }
+  }
+
+  async #initialize(session: SharedSessionTransport, m: Message): Promise<void> {
+    if (this.#initResult) {
+      // The upstream negotiated once; a later session gets the same answer. Its protocolVersion
+      // is the one the upstream agreed to: we never agree to a version the upstream did not.
+      session.deliver({ jsonrpc: "2.0", id: m.id, result: this.#initResult });
+      return;
+    }
+    if (this.#initPending) {
+      // Another session is initialising the upstream: answer this one when that is done.
+      void this.#initPending.then(() => {
+        if (session.closed) return;
+        if (this.#dead && !this.#initResult) {
+          session.deliver(upstreamGoneError(m.id as RequestId));
+          return;
+        }
+        this.#initialize(session, m).catch(() =>
+          session.deliver(upstreamGoneError(m.id as RequestId)),
+        );
+      });
+      return;
+    }
+    this.#initPending = new Promise((resolve) => {
+      this.#initDone = resolve;
+    });
+    try {
+      await this.#forward(session, m, { kind: "initialize" });
+    } catch (error) {
+      this.#settleInit(undefined);
+      throw error;
+    }
+  }
+
+  #settleInit(result: Record<string, unknown> | undefined): void {
+    if (result) this.#initResult = result;
+    const done = this.#initDone;
+    this.#initPending = undefined;
+    this.#initDone = undefined;
+    done?.();
+  }
+
+  async #setLevel(session: SharedSessionTransport, m: Message): Promise<void> {
+    const level = m.params?.level;
+    if (!isLoggingLevel(level)) {
+      session.deliver(jsonRpcError(m.id, JsonRpcErrorCodes.INVALID_PARAMS, "Unknown log level"));
+      return;
+    }
+    session.level = level;
+    session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
+    this.#syncLevel();
+  }
+
+  /** Asks the upstream for the most verbose level any session wants (each session is filtered). */
+  #syncLevel(): void {
+    const level = mostVerbose([...this.sessions].map((s) => s.level));
+    if (level === undefined || level === this.#sentLevel) return;
+    this.#sentLevel = level;
+    this.#send({
+      jsonrpc: "2.0",
+      id: `${INTERNAL_PREFIX}${this.#nextInternal++}`,
+      method: "logging/setLevel",
+      params: { level },
+    });
+  }
+
+  async #subscribe(session: SharedSessionTransport, m: Message): Promise<void> {
+    const uri = m.params?.uri;
+    if (typeof uri !== "string") return this.#forward(session, m);
+    let subscribers = this.#subscriptions.get(uri);
+    const first = subscribers === undefined;
+    if (!subscribers) {
+      subscribers = new Set();
+      this.#subscriptions.set(uri, subscribers);
+    }
+    subscribers.add(session);
+    session.subscriptions.add(uri);
+    // Reference-counted: only the first subscriber's request reaches the upstream.
+    if (first) return this.#forward(session, m, { kind: "subscribe", uri });
+    session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
+  }
+
+  async #unsubscribe(session: SharedSessionTransport, m: Message): Promise<void> {
+    const uri = m.params?.uri;
+    if (typeof uri !== "string") return this.#forward(session, m);
+    if (!session.subscriptions.has(uri)) {
+      session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
+      return;
+    }
+    this.#unsubscribeOne(session, uri, m);
+  }
+
+  /** Drops one session's subscription; the last one out unsubscribes upstream (with `m` if given). */
+  #unsubscribeOne(session: SharedSessionTransport, uri: string, m: Message | undefined): void {
+    session.subscriptions.delete(uri);
+    const subscribers = this.#subscriptions.get(uri);
+    subscribers?.delete(session);
+    const last = subscribers !== undefined && subscribers.size === 0;
+    if (last) this.#subscriptions.delete(uri);
+    if (m && last) {
+      this.#forward(session, m).catch((error: unknown) =>
+        session.deliver(jsonRpcError(m.id, toWireError(error).jsonRpcCode, "Unsubscribe failed")),
+      );
+      return;
+    }
+    if (m) session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
+    else if (last) {
+      this.#send({
+        jsonrpc: "2.0",
+        id: `${INTERNAL_PREFIX}${this.#nextInternal++}`,
+        method: "resources/unsubscribe",
+        params: { uri },
+      });
+    }
+  }
+
+  async #notification(session: SharedSessionTransport, m: Message): Promise<void> {
+    if (m.method === "notifications/initialized") {
+      // The upstream was initialised once: later sessions' initialized would be a protocol error.
+      if (this.#initializedSent || !this.#initResult) return;
+      this.#initializedSent = true;
+    } else if (m.method === "notifications/cancelled") {
+      const requestId = m.params?.requestId;
+      if (requestId === undefined) return;
+      const upstreamId = this.#requests.upstreamIdFor(session, requestId as RequestId);
+      if (upstreamId === undefined || this.#special.get(upstreamId)?.kind === "initialize") return;
+      // A cancelled request gets no answer (spec): forget it now.
+      this.#requests.incoming(upstreamId);
+      session.inFlight.delete(upstreamId);
+      this.#progress.delete(upstreamId);
+      this.#special.delete(upstreamId);
+      await this.#transport.send({
+        ...m,
+        params: { ...m.params, requestId: upstreamId },
+      } as JSONRPCMessage);
+      return;
+    }
+    await this.#transport.send(m as JSONRPCMessage);
+  }
+
+  /** A session answers a server-to-client request: restore the upstream's id. */
+  async #answerFromSession(session: SharedSessionTransport, m: Message): Promise<void> {
+    const localId = String(m.id);
+    const upstreamId = session.serverRequests.get(localId);
+    if (upstreamId === undefined) {
+      this.#logger.debug("shared upstream: dropped an answer to no pending server request");
+      return;
+    }
+    session.serverRequests.delete(localId);
+    this.#serverRequests.delete(keyOf(upstreamId));
+    await this.#transport.send({ ...m, id: upstreamId } as JSONRPCMessage);
+  }
+
+  // ---- upstream -> client -------------------------------------------------
+
+  #fromUpstream(m: Message): void {
+    switch (classifyMessage(m)) {
+      case "response":
+      case "error":
+        this.#answerFromUpstream(m);
+        return;
+      case "request":
+        this.#serverRequest(m);
+        return;
+      case "notification":
+        this.#upstreamNotification(m);
+        return;
+      default:
+        this.#logger.debug("shared upstream: dropped an invalid message from the upstream");
+    }
+  }
+
+  #answerFromUpstream(m: Message): void {
+    const id = m.id;
+    if (typeof id === "string" && id.startsWith(INTERNAL_PREFIX)) {
+      if ("error" in m)
+        this.#logger.debug("shared upstream: internal request failed", { error: m.error });
+      return;
+    }
+    const upstreamId = String(id);
+    const special = this.#special.get(upstreamId);
+    this.#special.delete(upstreamId);
+    this.#progress.delete(upstreamId);
+    const entry = this.#requests.incoming(upstreamId);
+    if (special?.kind === "initialize") {
+      this.#settleInit("result" in m ? (m.result as Record<string, unknown>) : undefined);
+    }
+    if (!entry) return;
+    const session = entry.owner;
+    session.inFlight.delete(upstreamId);
+    if (special?.kind === "subscribe" && !("result" in m)) {
+      this.#unsubscribeOne(session, special.uri, undefined);
+    }
+    session.deliver({ ...m, id: entry.originalId });
+  }
+
+  #serverRequest(m: Message): void {
+    if (m.method === "ping") {
+      this.#send({ jsonrpc: "2.0", id: m.id as RequestId, result: {} });
+      return;
+    }
+    // Over stdio nothing ties a server request to the client request that caused it, so it goes
+    // to the one session with requests in flight; when that is ambiguous it fails upstream.
+    const session = this.#onlySessionInFlight();
+    if (!session) {
+      this.#send(
+        jsonRpcError(
+          m.id,
+          JsonRpcErrorCodes.INTERNAL_ERROR,
+          `mcp-proxy (shared upstream): cannot tell which client ${m.method} is for; it is routed only when exactly one client has requests in flight`,
+        ),
+      );
+      return;
+    }
+    const localId = `s${this.#nextServerRequest++}`;
+    session.serverRequests.set(localId, m.id as RequestId);
+    this.#serverRequests.set(keyOf(m.id as RequestId), { session, localId });
+    session.deliver({ ...m, id: localId });
+  }
+
+  #upstreamNotification(m: Message): void {
+    const method = m.method as string;
+    if (method === "notifications/progress") {
+      const entry = this.#progress.get(String(m.params?.progressToken));
+      entry?.session.deliver({ ...m, params: { ...m.params, progressToken: entry.token } });
+      return;
+    }
+    if (method === "notifications/cancelled") {
+      const key = keyOf(m.params?.requestId as RequestId);
+      const target = this.#serverRequests.get(key);
+      if (!target) return;
+      this.#serverRequests.delete(key);
+      target.session.serverRequests.delete(target.localId);
+      target.session.deliver({ ...m, params: { ...m.params, requestId: target.localId } });
+      return;
+    }
+    if (method === "notifications/resources/updated") {
+      const subscribers = this.#subscriptions.get(String(m.params?.uri));
+      for (const session of subscribers ?? []) session.deliver(m);
+      return;
+    }
+    if (method === "notifications/message") {
+      // To the one session in flight (it most likely caused it); otherwise only to sessions that
+      // asked for logs with logging/setLevel. Each gets what its own level admits.
+      const only = this.#onlySessionInFlight();
+      const targets = only ? [only] : [...this.sessions].filter((s) => s.level !== undefined);
+      for (const session of targets) {
+        if (admits(session.level, m.params?.level)) session.deliver(m);
+      }
+      return;
+    }
+    if (method.endsWith("/list_changed")) {
+      for (const session of this.sessions) session.deliver(m);
+      return;
+    }
+    // Anything else we do not understand: to the one session in flight, else to every session.
+    const only = this.#onlySessionInFlight();
+    for (const session of only ? [only] : this.sessions) session.deliver(m);
+  }
+
+  #onlySessionInFlight(): SharedSessionTransport | undefined {
+    let found: SharedSessionTransport | undefined;
+    for (const session of this.sessions) {
+      if (session.inFlight.size === 0) continue;
+      if (found) return undefined;
+      found = session;
+    }
+    return found;
+  }
+
+  // ---- lifecycle ----------------------------------------------------------
+
+  /** The upstream is gone: fail every pending request, end every session. Idempotent. */
+  #die(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#onDead(this);
+    for (const session of this.sessions) {
+      for (const upstreamId of session.inFlight) {
+        const entry = this.#requests.incoming(upstreamId);
+        if (entry) session.deliver(upstreamGoneError(entry.originalId));
+      }
+      session.inFlight.clear();
+    }
+    this.#settleInit(undefined);
+    const sessions = [...this.sessions];
+    this.sessions.clear();
+    for (const session of sessions) session.end();
+  }
+
+  /** Fire-and-forget send for the hub's own messages; a dead upstream is handled by onclose. */
+  #send(message: unknown): void {
+    if (this.#dead) return;
+    this.#transport.send(message as JSONRPCMessage).catch((error: unknown) => {
+      this.#logger.debug("shared upstream: send failed", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+}
+
+const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
+
+const goneError = () => new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "The shared upstream closed");
+
+function upstreamGoneError(id: RequestId) {
+  const wire = toWireError(goneError());
+  return jsonRpcError(id, wire.jsonRpcCode, wire.message);
+}
