@@ -22,8 +22,11 @@ export class LegacyInputError extends Error {
 }
 
 export interface LegacyInputAskerOptions {
-  /** Sends a message to the 2025-era client. */
-  deliver: (message: JSONRPCMessage) => void;
+  /**
+   * Sends a message to the 2025-era client; `relatedRequestId` names the
+   * client request the input is for (so a transport can route it to that request's stream).
+   */
+  deliver: (message: JSONRPCMessage, relatedRequestId?: RequestId) => void;
   /** Per input request. Default DEFAULT_INPUT_TIMEOUT_MS. */
   timeoutMs?: number;
   /** Prefix of the ids of our requests to the client. Default "mcp-proxy-input-". */
@@ -31,7 +34,7 @@ export interface LegacyInputAskerOptions {
 }
 
 export class LegacyInputAsker {
-  readonly #deliver: (message: JSONRPCMessage) => void;
+  readonly #deliver: (message: JSONRPCMessage, relatedRequestId?: RequestId) => void;
   readonly #timeoutMs: number;
   readonly #prefix: string;
   #next = 1;
@@ -54,10 +57,16 @@ export class LegacyInputAsker {
   }
 
   /** Asks the client every input request of `result`; resolves with `inputResponses` (undefined when none). */
-  async askAll(result: Params, signal: AbortSignal): Promise<Params | undefined> {
+  async askAll(
+    result: Params,
+    signal: AbortSignal,
+    relatedRequestId?: RequestId,
+  ): Promise<Params | undefined> {
     const entries = inputRequestsOf(result);
     if (entries.length === 0) return undefined;
-    const answers = await Promise.all(entries.map(([, input]) => this.ask(input, signal)));
+    const answers = await Promise.all(
+      entries.map(([, input]) => this.ask(input, signal, relatedRequestId)),
+    );
     const responses: Params = {};
     entries.forEach(([key], i) => {
       responses[key] = answers[i];
@@ -66,7 +75,7 @@ export class LegacyInputAsker {
   }
 
   /** Sends one server->client request to the client and resolves with its result. */
-  ask(input: Params, signal: AbortSignal): Promise<unknown> {
+  ask(input: Params, signal: AbortSignal, relatedRequestId?: RequestId): Promise<unknown> {
     const method = input.method;
     if (typeof method !== "string" || !INPUT_METHODS.has(method)) {
       return Promise.reject(
@@ -86,11 +95,14 @@ export class LegacyInputAsker {
       const onAbort = () => {
         finish();
         // The client may still be asking its user: tell it the question is moot.
-        this.#deliver({
-          jsonrpc: "2.0",
-          method: "notifications/cancelled",
-          params: { requestId: id, reason: "The request that needed this input ended" },
-        } as JSONRPCMessage);
+        this.#deliver(
+          {
+            jsonrpc: "2.0",
+            method: "notifications/cancelled",
+            params: { requestId: id, reason: "The request that needed this input ended" },
+          } as JSONRPCMessage,
+          relatedRequestId,
+        );
         reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Request cancelled"));
       };
       const timer = setTimeout(() => {
@@ -112,12 +124,15 @@ export class LegacyInputAsker {
         else resolve(a.result ?? {});
       });
       const params = input.params;
-      this.#deliver({
-        jsonrpc: "2.0",
-        id,
-        method,
-        ...(params !== undefined ? { params } : {}),
-      } as JSONRPCMessage);
+      this.#deliver(
+        {
+          jsonrpc: "2.0",
+          id,
+          method,
+          ...(params !== undefined ? { params } : {}),
+        } as JSONRPCMessage,
+        relatedRequestId,
+      );
     });
   }
 

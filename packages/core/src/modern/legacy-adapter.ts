@@ -107,7 +107,9 @@ export class LegacyClientAdapter implements Transport {
     this.#protocol = options.protocol ?? "modern";
     this.#logger = options.logger ?? silentLogger;
     this.#inputs = new LegacyInputAsker({
-      deliver: (m) => this.#deliver(m),
+      // Transports that route by request (HTTP sessions) put the input on that request's stream.
+      deliver: (m, relatedRequestId) =>
+        this.#deliver(m, relatedRequestId === undefined ? undefined : { relatedRequestId }),
       timeoutMs: options.inputTimeoutMs,
     });
     this.#listen = new LegacyListen({
@@ -344,7 +346,7 @@ export class LegacyClientAdapter implements Transport {
             `The upstream still asked for input after ${maxRounds} rounds`,
           );
         }
-        const responses = await this.#inputs.askAll(result, signal);
+        const responses = await this.#inputs.askAll(result, signal, clientId);
         if (signal.aborted) return;
         params = retryParamsFor(base, result, responses);
       }
@@ -514,8 +516,8 @@ export class LegacyClientAdapter implements Transport {
     });
   }
 
-  #deliver(message: JSONRPCMessage): void {
-    if (!this.#closed) this.onmessage?.(message);
+  #deliver(message: JSONRPCMessage, extra?: { relatedRequestId: RequestId }): void {
+    if (!this.#closed) this.onmessage?.(message, extra as MessageExtraInfo | undefined);
   }
 
   #answer(id: RequestId, result: Params): void {
