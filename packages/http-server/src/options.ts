@@ -103,12 +103,12 @@ export interface StartHTTPServerOptions {
    * The protocol era of the upstreams: "legacy" (2025 `initialize`, default), "auto" (probe
    * with `server/discover`, fall back to `initialize`) or "modern" (a 2026-07-28 upstream
    * only). The modern gateway opens its shared upstream this way. 2025-era sessions (Streamable
-   * HTTP and HTTP+SSE) relay their client's messages to a legacy upstream; in front of a modern
-   * one (always with "modern"; with "auto" when the first session's probe finds one, an answer
-   * kept for later sessions) they are served through core's LegacyClientAdapter: `initialize`
-   * answered from `server/discover`, the modern `_meta` added to requests, input_required turned
-   * into server->client requests, subscriptions served by `subscriptions/listen`. Upstreams from
-   * `createServer` (2025-era SDK Servers) and the stateless mode's shared upstream are always
+   * HTTP, HTTP+SSE, and stateless mode's shared upstream) relay their clients' messages to a
+   * legacy upstream; in front of a modern one (always with "modern"; with "auto" when the first
+   * answered probe finds one, an answer kept for later sessions) they are served through core's
+   * LegacyClientAdapter: `initialize` answered from `server/discover`, the modern `_meta` added
+   * to requests, input_required turned into server->client requests, subscriptions served by
+   * `subscriptions/listen`. Upstreams from `createServer` (2025-era SDK Servers) are always
    * relayed as they are.
    */
   upstreamProtocol?: UpstreamProtocol;

@@ -1,5 +1,5 @@
-// Opens the upstream of one 2025-era session (Streamable HTTP or HTTP+SSE)
-// in the era the operator asked for. With upstreamProtocol "modern" the
+// Opens the upstream of one 2025-era session (Streamable HTTP or HTTP+SSE, or
+// stateless mode's shared upstream) in the era the operator asked for. With upstreamProtocol "modern" the
 // user's transport is wrapped in core's LegacyClientAdapter, which serves the
 // session's handshake from a 2026-07-28 upstream; with "auto" the first
 // session probes (server/discover on its client's initialize) and the era it
@@ -36,8 +36,8 @@ export class SessionUpstreams {
     return this.#protocol;
   }
 
-  /** Creates (without starting) the upstream of a new session. */
-  async open(request: IncomingMessage, sessionId: string): Promise<SessionUpstream> {
+  /** Creates (without starting) the upstream of a new session (no id: stateless mode's shared one). */
+  async open(request: IncomingMessage, sessionId: string | undefined): Promise<SessionUpstream> {
     const opened = await createUpstreamFor(this.#options, request, sessionId);
     const plain = { ...opened, source: opened.transport };
     if (opened.server || this.#protocol === "legacy") return plain;

@@ -27,9 +27,9 @@ import { EventStream } from "./event-stream.js";
 import { Exchange } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
 import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
+import { SessionUpstreams } from "./session-upstream.js";
 import type { PostContext } from "./streamable-session.js";
 import { SubscriptionCounter } from "./subscriptions.js";
-import { createUpstreamFor } from "./upstream.js";
 
 /** How long the shared upstream may take to answer our initialize. */
 export const STATELESS_INIT_TIMEOUT_MS = 30_000;
@@ -57,11 +57,14 @@ export class StatelessUpstream {
   #shared: Promise<Shared> | undefined;
   #closed = false;
   #negotiated: string | undefined;
+  /** Opens the shared upstream in the configured era (a modern one behind LegacyClientAdapter). */
+  readonly #upstreams: SessionUpstreams;
 
   constructor(options: StartHTTPServerOptions, logger: Logger, heartbeatMs: number) {
     this.#options = options;
     this.#logger = logger;
     this.#heartbeatMs = heartbeatMs;
+    this.#upstreams = new SessionUpstreams(options, logger);
   }
 
   /** The version the shared upstream agreed to, once it has. */
@@ -219,7 +222,7 @@ export class StatelessUpstream {
   }
 
   async #start(req: IncomingMessage): Promise<Shared> {
-    const opened = await createUpstreamFor(this.#options, req, undefined);
+    const opened = await this.#upstreams.open(req, undefined);
     const transport = opened.transport;
     const shared: Shared = {
       transport,
@@ -272,7 +275,7 @@ export class StatelessUpstream {
     shared.initResult = response.result as InitializeResult;
     this.#negotiated = shared.initResult.protocolVersion;
     await transport.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    shared.info = { transport: "stateless", server: opened.server, upstream: transport };
+    shared.info = { transport: "stateless", server: opened.server, upstream: opened.source };
     await this.#options.onConnect?.(shared.info);
     return shared;
   }

@@ -156,3 +156,26 @@ describe("2025-era sessions in front of a modern upstream", () => {
     expect(up.children[1]?.[0]?.method).toBe("initialize");
   });
 });
+
+describe("stateless mode in front of a modern upstream", () => {
+  it("modern: serves stateless clients from one adapted upstream", async () => {
+    const up = recordingUpstream(MODERN);
+    const { url } = await startEcho({
+      createUpstream: up.create,
+      upstreamProtocol: "modern",
+      stateless: true,
+    });
+    const client = await connectStreamable(`${url}/mcp`, { capabilities: CAPABILITIES });
+    expect(client.getServerVersion()).toEqual({ name: "modern-fixture", version: "1.0.0" });
+    expect(textOf(await client.callTool({ name: "echo", arguments: { text: "x" } }))).toBe("x");
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: "assistant",
+      content: { type: "text", text: "stateless" },
+      model: "m",
+    }));
+    const sampled = await client.callTool({ name: "sample", arguments: { prompt: "p" } });
+    expect(textOf(sampled)).toMatch(/^sampled stateless \(state pid=\d+;sample=\w+\)$/);
+    expect(up.children).toHaveLength(1);
+    expect(up.children[0]?.some((m) => m.method === "initialize")).toBe(false);
+  });
+});
