@@ -25,17 +25,40 @@ export function assertJsonContentType(req: IncomingMessage): void {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
+const tooLarge = (limit: number) =>
+  new McpProxyError(
+    ErrorCodes.BODY_TOO_LARGE,
+    `Payload Too Large: the body exceeds ${limit} bytes`,
+  );
+
+const readFailed = (cause: Error | null | undefined) =>
+  cause
+    ? new McpProxyError(
+        ErrorCodes.BAD_REQUEST,
+        `Bad Request: body read failed (${cause.message})`,
+        { cause },
+      )
+    : new McpProxyError(ErrorCodes.BAD_REQUEST, "Bad Request: body cut short");
+
 /** Reads the whole body, rejecting with 413 as soon as it passes `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new McpProxyError(
-      ErrorCodes.BODY_TOO_LARGE,
-      `Payload Too Large: the body exceeds ${limit} bytes`,
-    );
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  // Fast path, the common case: a small POST arrives in the packet of its headers, so by
+  // the time a handler asks, the parser has buffered all of it. Take it in one read():
+  // no listeners, no promise wiring per chunk (a single buffered chunk comes back as is).
+  if (req.complete && !req.readableFlowing && !req.destroyed) {
+    if (req.readableLength > limit) return Promise.reject(tooLarge(limit));
+    const whole = req.read() as Buffer | null;
+    return Promise.resolve(whole ?? EMPTY);
+  }
+  // Already torn down: its "close" has been and gone, so waiting for one would hang.
+  if (req.destroyed) return Promise.reject(readFailed(req.errored));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let first: Buffer | undefined;
+    let rest: Buffer[] | undefined;
     let size = 0;
     let done = false;
     const finish = (error: Error | undefined) => {
@@ -43,40 +66,29 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       done = true;
       req.off("data", onData);
       req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("aborted", onAborted);
       req.off("close", onClose);
       if (error) reject(error);
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      else if (rest === undefined) resolve(first ?? EMPTY);
+      else resolve(Buffer.concat([first as Buffer, ...rest], size));
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         // Stop buffering; the response carries Connection: close.
         req.pause();
-        finish(tooLarge());
+        finish(tooLarge(limit));
         return;
       }
-      chunks.push(chunk);
+      if (first === undefined) first = chunk;
+      else (rest ??= []).push(chunk);
     };
     const onEnd = () => finish(undefined);
-    const onError = (cause: Error) =>
-      finish(
-        new McpProxyError(
-          ErrorCodes.BAD_REQUEST,
-          `Bad Request: body read failed (${cause.message})`,
-          { cause },
-        ),
-      );
-    const onAborted = () =>
-      finish(new McpProxyError(ErrorCodes.BAD_REQUEST, "Bad Request: body cut short"));
-    const onClose = () => {
-      if (!req.complete) onAborted();
-    };
+    // "close" comes after "end" on a whole body, and alone when it stops early (a client
+    // reset, a stream error, a destroy): one listener covers what "error" and the
+    // deprecated "aborted" did. The server's own "error" listener fills req.errored.
+    const onClose = () => finish(readFailed(req.errored));
     req.on("data", onData);
     req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("aborted", onAborted);
     req.on("close", onClose);
   });
 }

@@ -17,7 +17,7 @@ export class EventStream {
   #writer: SseWriter | undefined;
   /** Serialises store-then-write so a replay never overlaps a live write. */
   #chain: Promise<void> = Promise.resolve();
-  #buffer: Array<{ message: JSONRPCMessage; eventId: string | undefined }> = [];
+  #buffer: Array<{ message: JSONRPCMessage; eventId: string | undefined; text?: string }> = [];
   #done = false;
 
   constructor(id: string, store: EventStore | undefined, logger: Logger) {
@@ -36,7 +36,8 @@ export class EventStream {
       this.#setWriter(writer);
       const buffered = this.#buffer;
       this.#buffer = [];
-      for (const { message, eventId } of buffered) writer.writeMessage(message, eventId);
+      for (const { message, eventId, text } of buffered)
+        writer.writeMessage(message, eventId, text);
     });
   }
 
@@ -56,16 +57,19 @@ export class EventStream {
     });
   }
 
-  /** Stores and writes one message; `final` ends the stream after it. */
-  send(message: JSONRPCMessage, final = false): Promise<void> {
+  /**
+   * Stores and writes one message; `final` ends the stream after it. `text`, when given,
+   * is the JSON text of `message` (see SseWriter.writeMessage).
+   */
+  send(message: JSONRPCMessage, final = false, text?: string): Promise<void> {
     if (final) this.#done = true;
     return this.#enqueue(async () => {
       const eventId = this.#store ? await this.#store.storeEvent(this.id, message) : undefined;
       const writer = this.#writer;
-      if (writer && !writer.closed) writer.writeMessage(message, eventId);
+      if (writer && !writer.closed) writer.writeMessage(message, eventId, text);
       else {
         // A first GET (no Last-Event-ID) still gets what was said before it connected.
-        this.#buffer.push({ message, eventId });
+        this.#buffer.push({ message, eventId, text });
         if (this.#buffer.length > MAX_UNATTACHED_BUFFER) this.#buffer.shift();
       }
       if (final) writer?.end();

@@ -31,7 +31,9 @@ export class Exchange {
   readonly pending = new Set<string>();
   readonly #o: ExchangeOptions;
   #mode: "json" | "sse" | undefined;
+  /** Answers held until the exchange knows its mode, with their JSON text when known. */
   #early: JSONRPCMessage[] = [];
+  #earlyText: Array<string | undefined> = [];
   #stream: EventStream | undefined;
   #done = false;
 
@@ -63,8 +65,12 @@ export class Exchange {
     return this.#stream?.id;
   }
 
-  /** Delivers a response of one of our requests, or a server message related to them. */
-  deliver(message: JSONRPCMessage): void {
+  /**
+   * Delivers a response of one of our requests, or a server message related to them.
+   * `text`, when given, must be the JSON text of `message` as received (nothing rewrote
+   * it since): it is written as it is instead of serialising `message` again.
+   */
+  deliver(message: JSONRPCMessage, text?: string): void {
     if (this.#done) return;
     const answering = isResponse(message);
     if (answering) {
@@ -75,19 +81,24 @@ export class Exchange {
     }
     const finished = this.pending.size === 0;
     if (this.#mode === undefined && answering) {
-      this.#early.push(message);
+      this.#hold(message, text);
       if (finished && this.#o.jsonAllowed) this.#finishJson();
       else if (finished) this.#switchToSse();
       return;
     }
     if (this.#mode === "json") {
-      this.#early.push(message);
+      this.#hold(message, text);
       if (finished) this.#finishJson();
       return;
     }
     if (this.#mode === undefined) this.#switchToSse();
-    void this.#stream?.send(message, finished);
+    void this.#stream?.send(message, finished, text);
     if (finished) this.#complete();
+  }
+
+  #hold(message: JSONRPCMessage, text: string | undefined): void {
+    this.#early.push(message);
+    this.#earlyText.push(text);
   }
 
   /** Answers every request still pending with `errorFor(id)` (the upstream is gone). */
@@ -102,18 +113,30 @@ export class Exchange {
       this.#stream.attach(new SseWriter(this.#o.res, this.#o.headers, this.#o.heartbeatMs));
     }
     const early = this.#early;
+    const texts = this.#earlyText;
     this.#early = [];
+    this.#earlyText = [];
     const last = early.length - 1;
     early.forEach(
-      (message, i) => void this.#stream?.send(message, i === last && this.pending.size === 0),
+      (message, i) =>
+        void this.#stream?.send(message, i === last && this.pending.size === 0, texts[i]),
     );
     if (this.pending.size === 0) this.#complete();
   }
 
   #finishJson(): void {
-    const body = this.#o.batch ? this.#early : this.#early[0];
+    const early = this.#early;
+    const texts = this.#earlyText;
     this.#early = [];
-    sendJson(this.#o.res, 200, body, this.#o.headers);
+    this.#earlyText = [];
+    if (!this.#o.batch) sendJson(this.#o.res, 200, early[0], this.#o.headers, texts[0]);
+    else if (texts.every((text) => text === undefined))
+      sendJson(this.#o.res, 200, early, this.#o.headers);
+    else {
+      // The array's JSON is its elements' JSON joined, so known texts are reused as they are.
+      const parts = early.map((message, i) => texts[i] ?? JSON.stringify(message));
+      sendJson(this.#o.res, 200, early, this.#o.headers, `[${parts.join(",")}]`);
+    }
     this.#complete();
   }
 

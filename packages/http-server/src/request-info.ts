@@ -31,14 +31,39 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 export interface AcceptInfo {
-  json: boolean;
-  sse: boolean;
+  readonly json: boolean;
+  readonly sse: boolean;
 }
+
+const ACCEPT_ALL: AcceptInfo = Object.freeze({ json: true, sse: true });
+
+/** Distinct Accept values remembered; clients send one or two, so a few cover them all. */
+export const ACCEPT_CACHE_SIZE = 32;
+/** Longer Accept values are parsed each time rather than kept (bounds the cache's memory). */
+export const ACCEPT_CACHE_MAX_LENGTH = 256;
+const acceptCache = new Map<string, AcceptInfo>();
 
 /** What the client accepts; an absent Accept accepts everything (RFC 9110). */
 export function acceptOf(req: IncomingMessage): AcceptInfo {
   const accept = req.headers.accept;
-  if (!accept) return { json: true, sse: true };
+  if (!accept) return ACCEPT_ALL;
+  // Every request of a client repeats the same Accept: parse each distinct value once.
+  const known = acceptCache.get(accept);
+  if (known !== undefined) return known;
+  const info = Object.freeze(parseAccept(accept));
+  if (accept.length <= ACCEPT_CACHE_MAX_LENGTH) {
+    if (acceptCache.size >= ACCEPT_CACHE_SIZE) {
+      // Drop the oldest: a client that varies its Accept per request only churns the cache.
+      const oldest = acceptCache.keys().next().value;
+      if (oldest !== undefined) acceptCache.delete(oldest);
+    }
+    acceptCache.set(accept, info);
+  }
+  return info;
+}
+
+/** Parses an Accept value: media ranges without their parameters, case-insensitive. */
+export function parseAccept(accept: string): AcceptInfo {
   const types = accept
     .toLowerCase()
     .split(",")

@@ -33,20 +33,36 @@ export class MethodNotAllowedError extends Error {
   }
 }
 
+/**
+ * Bodies up to this many UTF-16 units go out as a string: Node then sends headers
+ * and body in one write, and measuring a short string costs less than encoding it.
+ * Longer ones are encoded once into a Buffer whose length is the Content-Length
+ * (a string would be scanned for its length and encoded again by the socket).
+ */
+export const SMALL_BODY_CHARS = 16 * 1024;
+
+/**
+ * Answers with `body` as JSON. `text`, when given, must be the JSON text of `body`
+ * (for example the exact line an upstream sent, when nothing rewrote the message):
+ * it is sent as it is instead of serialising `body` again.
+ */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  headers?: Record<string, string>,
+  headers?: Readonly<Record<string, string>>,
+  text?: string,
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
+  const json = text ?? JSON.stringify(body);
+  const payload: string | Buffer = json.length <= SMALL_BODY_CHARS ? json : Buffer.from(json);
+  const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
   res.writeHead(status, {
     ...headers,
     "Content-Type": "application/json",
-    "Content-Length": String(Buffer.byteLength(text)),
+    "Content-Length": String(length),
   });
-  res.end(text);
+  res.end(payload);
 }
 
 /** Answers with the status and JSON-RPC error of `error`; tears the response down when headers are out. */

@@ -16,6 +16,16 @@ export function formatEvent(data: string, eventId?: string, event = "message"): 
   return `${eventId === undefined ? "" : `id: ${eventId}\n`}event: ${event}\ndata: ${data}\n\n`;
 }
 
+/**
+ * The data line of a message: `text` when it can go on one line, else a fresh serialisation.
+ * JSON may carry CR or LF between tokens, and either would end an SSE data line early;
+ * JSON.stringify output never does.
+ */
+export function sseData(message: JSONRPCMessage, text: string | undefined): string {
+  if (text !== undefined && text.indexOf("\n") === -1 && text.indexOf("\r") === -1) return text;
+  return JSON.stringify(message);
+}
+
 export class SseWriter {
   readonly #res: ServerResponse;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -44,8 +54,14 @@ export class SseWriter {
     else this.#onClose.push(callback);
   }
 
-  writeMessage(message: JSONRPCMessage, eventId?: string): void {
-    this.#write(formatEvent(JSON.stringify(message), eventId));
+  /**
+   * Writes one message event. `text`, when given, must be the JSON text of `message`
+   * (for example the exact line an upstream sent, when nothing rewrote the message):
+   * it is framed as it is instead of serialising `message` again.
+   */
+  writeMessage(message: JSONRPCMessage, eventId?: string, text?: string): void {
+    if (this.#closed || this.#res.writableEnded) return;
+    this.#write(formatEvent(sseData(message, text), eventId));
   }
 
   writeEvent(event: string, data: string): void {
