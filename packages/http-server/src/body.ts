@@ -80,7 +80,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         return;
       }
       if (first === undefined) first = chunk;
-      else (rest ??= []).push(chunk);
+      else if (rest === undefined) rest = [chunk];
+      else rest.push(chunk);
     };
     const onEnd = () => finish(undefined);
     // "close" comes after "end" on a whole body, and alone when it stops early (a client
