@@ -33,6 +33,7 @@ import {
   modernRequestFor,
   retryParamsFor,
   sharedModernVersion,
+  subscriptionIdOf,
 } from "./legacy-adapter-translate.js";
 import { LATEST_MODERN_PROTOCOL_VERSION } from "./versions.js";
 
@@ -480,6 +481,8 @@ export class LegacyClientAdapter implements Transport {
       return;
     }
     if (this.#listen.notification(n)) return;
+    // Tagged for a listen we no longer hold (retired or ended): the client never asked.
+    if (subscriptionIdOf(n) !== undefined) return;
     // Progress (with the client's own token) and logs (asked for via logLevel) pass as they are.
     this.#deliver(n);
   }
