@@ -48,6 +48,8 @@ export interface ServeConfig {
   streamEndpoint: string | null;
   sseEndpoint: string | null;
   stateless: boolean;
+  /** Stateful sessions share one child (SharedUpstream); exclusive with `stateless`. */
+  shared: boolean;
   /** Serve 2026-07-28 clients on the stream endpoint too. */
   modern: boolean;
   upstreamProtocol: "legacy" | "auto" | "modern";
@@ -281,6 +283,13 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
         allowedHeaders: values.list("corsAddAllowedHeader"),
       };
 
+  const stateless = values.boolean("stateless", false);
+  const shared = values.boolean("shared", false);
+  if (stateless && shared) {
+    throw new UsageError(
+      "--shared and --stateless exclude each other: --stateless already serves every request from one shared child; --shared keeps sessions on one shared child",
+    );
+  }
   const sslCert = values.string("sslCert");
   const sslKey = values.string("sslKey");
   if ((sslCert === undefined) !== (sslKey === undefined)) {
@@ -298,7 +307,8 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     host: values.string("host") ?? DEFAULT_HOST,
     streamEndpoint,
     sseEndpoint,
-    stateless: values.boolean("stateless", false),
+    stateless,
+    shared,
     modern: values.boolean("modern", true),
     upstreamProtocol:
       values.choice<ServeConfig["upstreamProtocol"]>("upstreamProtocol") ?? "legacy",

@@ -195,6 +195,13 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: "No sessions: one shared, already-initialised child serves every request",
   },
   {
+    name: "shared",
+    kind: "boolean",
+    group: SERVER,
+    description:
+      "Stateful sessions share one child, ids remapped per session (for servers whose tools keep no per-session state); not with --stateless",
+  },
+  {
     name: "modern",
     kind: "boolean",
     group: SERVER,
@@ -361,7 +368,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: "enum",
     group: CHILD,
     description:
-      "When the shared child of --stateless dies: never (the proxy exits with its code) or on-failure (restart with backoff)",
+      "When the shared child of --stateless or --shared dies: never (the proxy exits with its code) or on-failure (restart with backoff)",
     valueName: "policy",
     choices: ["never", "on-failure"],
     defaultLabel: "never",

@@ -3,8 +3,12 @@
 // upstream, so a hung server never leaves a client waiting forever. The
 // initialize request gets the connection timeout, every other request the
 // request timeout. Late answers are dropped.
+//
+// On the hot path: one sweep timer per transport over a map of deadlines (no
+// timer set and cleared per request), and messages are told apart by the
+// presence of `method` and `id` only (the receiver validates them).
 
-import { classifyMessage, JsonRpcErrorCodes, jsonRpcError, messageId } from "@mcp-proxy/core";
+import { JsonRpcErrorCodes, jsonRpcError } from "@mcp-proxy/core";
 import type {
   Transport,
   TransportSendOptions,
@@ -18,7 +22,16 @@ export interface RequestTimeoutOptions {
   connectionTimeout: number;
 }
 
+/** Ids of requests answered by a timeout, kept so their late answers can be dropped; bounded. */
+const MAX_TIMED_OUT_IDS = 10_000;
+
 type OnMessage = NonNullable<Transport["onmessage"]>;
+
+interface Deadline {
+  method: string;
+  ms: number;
+  at: number;
+}
 
 /** Wraps the upstream (child) transport; messages pass through unchanged. */
 export function withRequestTimeouts(inner: Transport, options: RequestTimeoutOptions): Transport {
@@ -31,29 +44,22 @@ class TimedTransport implements Transport {
   onmessage?: OnMessage;
   readonly #inner: Transport;
   readonly #options: RequestTimeoutOptions;
-  /** Pending requests by id (typed key so 1 and "1" stay distinct). */
-  readonly #pending = new Map<string, NodeJS.Timeout>();
+  /** Pending requests by id (a Map keeps 1 and "1" distinct). */
+  readonly #pending = new Map<RequestId, Deadline>();
   /** Requests already answered with a timeout error, whose late answers are dropped. */
-  readonly #timedOut = new Set<string>();
+  readonly #timedOut = new Set<RequestId>();
+  #timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires. */
+  #timerAt = Number.POSITIVE_INFINITY;
 
   constructor(inner: Transport, options: RequestTimeoutOptions) {
     this.#inner = inner;
     this.#options = options;
     inner.onmessage = ((message: JSONRPCMessage, extra?: unknown) => {
-      const kind = classifyMessage(message);
-      if (kind === "response" || kind === "error") {
-        const id = messageId(message);
-        if (id !== undefined) {
-          const key = keyOf(id);
-          const timer = this.#pending.get(key);
-          if (!timer) {
-            // Already answered by a timeout: the client has its error; drop this one.
-            if (this.#timedOut.delete(key)) return;
-          } else {
-            clearTimeout(timer);
-            this.#pending.delete(key);
-          }
-        }
+      const m = message as { id?: RequestId; method?: unknown };
+      // An answer (an id and no method): settle its deadline, or drop it when it came too late.
+      if (m.method === undefined && m.id !== undefined && m.id !== null) {
+        if (!this.#pending.delete(m.id) && this.#timedOut.delete(m.id)) return;
       }
       (this.onmessage as ((m: JSONRPCMessage, e?: unknown) => void) | undefined)?.(message, extra);
     }) as OnMessage;
@@ -73,18 +79,14 @@ class TimedTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (classifyMessage(message) === "request") {
-      const id = messageId(message)!;
-      const method = (message as { method: string }).method;
+    const m = message as { id?: RequestId; method?: unknown };
+    if (typeof m.method === "string" && m.id !== undefined && m.id !== null) {
       const ms =
-        method === "initialize" ? this.#options.connectionTimeout : this.#options.requestTimeout;
-      const key = keyOf(id);
-      this.#timedOut.delete(key);
-      const previous = this.#pending.get(key);
-      if (previous) clearTimeout(previous);
-      const timer = setTimeout(() => this.#expire(id, method, ms), ms);
-      timer.unref();
-      this.#pending.set(key, timer);
+        m.method === "initialize" ? this.#options.connectionTimeout : this.#options.requestTimeout;
+      if (this.#timedOut.size > 0) this.#timedOut.delete(m.id);
+      const at = Date.now() + ms;
+      this.#pending.set(m.id, { method: m.method, ms, at });
+      if (at < this.#timerAt) this.#arm(at);
     }
     return this.#inner.send(message, options);
   }
@@ -94,12 +96,33 @@ class TimedTransport implements Transport {
     return this.#inner.close();
   }
 
-  #expire(id: RequestId, method: string, ms: number): void {
-    const key = keyOf(id);
-    this.#pending.delete(key);
-    this.#timedOut.add(key);
+  #arm(at: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#sweep(), Math.max(0, at - Date.now()));
+    this.#timer.unref();
+  }
+
+  /** Expires every request past its deadline, then sleeps until the next deadline. */
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, deadline] of this.#pending) {
+      if (deadline.at <= now) this.#expire(id, deadline);
+      else if (deadline.at < next) next = deadline.at;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
+  }
+
+  #expire(id: RequestId, { method, ms }: Deadline): void {
+    this.#pending.delete(id);
+    this.#timedOut.add(id);
     // Bound the set: ids of answers that never come must not pile up.
-    if (this.#timedOut.size > 10_000) this.#timedOut.delete(this.#timedOut.values().next().value!);
+    if (this.#timedOut.size > MAX_TIMED_OUT_IDS) {
+      this.#timedOut.delete(this.#timedOut.values().next().value!);
+    }
     this.#inner
       .send({
         jsonrpc: "2.0",
@@ -118,9 +141,9 @@ class TimedTransport implements Transport {
   }
 
   #clear(): void {
-    for (const timer of this.#pending.values()) clearTimeout(timer);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
     this.#pending.clear();
   }
 }
-
-const keyOf = (id: RequestId): string => `${typeof id}:${id}`;

@@ -1,9 +1,9 @@
 // The main mode: a stdio MCP server on HTTP. Each session gets its own child
-// (stateless mode: one shared child), bridged at the transport level by
+// (--stateless: one shared child; --shared: sessions on one child), bridged at the transport level by
 // http-server. This file only composes: config -> startHTTPServer options,
 // startup lines, supervision and shutdown.
 import type { ChildExitInfo } from "@mcp-proxy/core";
-import { createStderrLogger } from "@mcp-proxy/core";
+import { createStderrLogger, SharedUpstream } from "@mcp-proxy/core";
 import {
   DEFAULT_CORS_ALLOWED_HEADERS,
   type HTTPServerHandle,
@@ -11,7 +11,7 @@ import {
   type StartHTTPServerOptions,
   startHTTPServer,
 } from "@mcp-proxy/http-server";
-import { type TapEvent, tapTransport } from "@mcp-proxy/tap";
+import { tapTransport } from "@mcp-proxy/tap";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { commandLabel, createChildTransport, describeExit } from "./child.js";
 import type { ServeConfig } from "./config.js";
@@ -23,7 +23,7 @@ import { withRequestTimeouts } from "./request-timeout.js";
 import { handleShutdownSignals } from "./signals.js";
 import { exposureWarning, startupLines } from "./startup-banner.js";
 import { Supervisor } from "./supervisor.js";
-import { openTrafficLog, type TrafficLog } from "./traffic-log.js";
+import { openTrafficLog } from "./traffic-log.js";
 
 /** Runs the proxy until a signal or the shared child ends it; resolves with the exit code. */
 export async function runServe(
@@ -43,7 +43,7 @@ export async function runServe(
     human: config.logging.debug,
     ...(config.logging.logFile ? { file: config.logging.logFile } : {}),
   });
-  const supervisor = new Supervisor(config.restart, config.stateless);
+  const supervisor = new Supervisor(config.restart, config.stateless || config.shared);
   const label = commandLabel(config.child);
   // Each step of the child's close ladder (stdin end, SIGTERM, SIGKILL) gets a share of the budget.
   const killGracePeriodMs = Math.max(
@@ -60,6 +60,7 @@ export async function runServe(
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await handle?.close();
+      await shared?.close();
       await log.close();
     })();
     return stopping;
@@ -78,15 +79,17 @@ export async function runServe(
     void withTimeout(stop(), config.gracefulShutdownTimeout).finally(() => finish(decision.code));
   };
 
-  const createUpstream: StartHTTPServerOptions["createUpstream"] = async ({ sessionId }) => {
-    const shared = sessionId === undefined;
-    if (shared) await supervisor.beforeSpawn();
+  /**
+   * Spawns a child. `single`: it is the proxy's one upstream (--stateless, --shared, and the
+   * modern gateway's), whose death the supervisor handles; otherwise it belongs to one session.
+   */
+  const spawnChild = (sessionId: string | undefined, single: boolean): Transport => {
     let ranFor: (() => number) | undefined;
     const child = createChildTransport(config.child, {
       killGracePeriodMs,
       onExit: (info) => {
         const ms = ranFor?.() ?? 0;
-        if (shared) onSharedExit(info, ms);
+        if (single) onSharedExit(info, ms);
         else {
           supervisor.exited(info, ms);
           if (!info.expected) logger.warn(`session ${sessionId}: the server ${describeExit(info)}`);
@@ -100,6 +103,7 @@ export async function runServe(
     // Wrapped so supervision learns when the process really runs, or why it could not.
     const started = child.start.bind(child);
     child.start = async () => {
+      if (single) await supervisor.beforeSpawn();
       try {
         await started();
       } catch (error) {
@@ -110,13 +114,26 @@ export async function runServe(
       logger.debug(
         `started ${label} (pid ${child.pid})${sessionId ? ` for session ${sessionId}` : ""}`,
       );
+      onFirstMessage(child, () => supervisor.recovered());
     };
-    const observe = observer(log, sessionId ?? "shared", () => supervisor.recovered());
-    const timed = withRequestTimeouts(child, {
+    return child;
+  };
+
+  // --shared: every session (and the modern gateway) is a virtual transport on one child.
+  const shared = config.shared
+    ? new SharedUpstream({ createTransport: () => spawnChild(undefined, true), logger })
+    : undefined;
+
+  const createUpstream: StartHTTPServerOptions["createUpstream"] = ({ sessionId }) => {
+    const upstream = shared ? shared.connect() : spawnChild(sessionId, sessionId === undefined);
+    const timed = withRequestTimeouts(upstream, {
       requestTimeout: config.requestTimeout,
       connectionTimeout: config.connectionTimeout,
     });
-    return tapTransport(timed, observe) as Transport;
+    // The tap costs a wrapper call per message: only when the traffic log is on.
+    return log.enabled
+      ? (tapTransport(timed, log.observer(sessionId ?? "shared")) as Transport)
+      : timed;
   };
 
   const options: StartHTTPServerOptions = {
@@ -174,6 +191,7 @@ export async function runServe(
   if (warning) process.stderr.write(`${warning.join("\n")}\n`);
   logger.debug("proxy options", {
     stateless: config.stateless,
+    shared: config.shared,
     eventStore: config.eventStore,
     restart: config.restart,
   });
@@ -189,19 +207,16 @@ export async function runServe(
   return code;
 }
 
-function observer(
-  log: TrafficLog,
-  label: string,
-  onUpstreamMessage: () => void,
-): (event: TapEvent) => void {
-  const write = log.enabled ? log.observer(label) : undefined;
-  let seen = false;
-  return (event) => {
-    if (!seen && event.type === "message") {
-      seen = true;
-      onUpstreamMessage();
-    }
-    write?.(event);
+/**
+ * Calls `hook` on the transport's first incoming message, then gets out of the way: the handler
+ * the consumer installed is put back, so later messages pay nothing. Install after start().
+ */
+function onFirstMessage(transport: Transport, hook: () => void): void {
+  const deliver = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    transport.onmessage = deliver;
+    hook();
+    deliver?.(message, extra);
   };
 }
 

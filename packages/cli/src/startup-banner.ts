@@ -17,9 +17,7 @@ export function startupLines(
   if (config.streamEndpoint) lines.push(`  Streamable HTTP: ${baseUrl}${config.streamEndpoint}`);
   if (config.sseEndpoint) lines.push(`  SSE:             ${baseUrl}${config.sseEndpoint}`);
   lines.push(`  health:          ${baseUrl}/health (readiness), ${baseUrl}/ping (liveness)`);
-  lines.push(
-    `  mode:            ${config.stateless ? "stateless (one shared child for all requests)" : "stateful (one child per session)"}`,
-  );
+  lines.push(`  mode:            ${modeOf(config)}`);
   if (config.streamEndpoint) {
     lines.push(
       `  eras:            ${config.modern ? `2025-era sessions and 2026-07-28 (stateless, one shared child, upstream: ${config.upstreamProtocol})` : "2025-era only (--no-modern)"}`,
@@ -30,6 +28,12 @@ export function startupLines(
   );
   if (config.logging.logFile) lines.push(`  traffic log:     ${config.logging.logFile}`);
   return lines;
+}
+
+function modeOf(config: ServeConfig): string {
+  if (config.stateless) return "stateless (one shared child for all requests)";
+  if (config.shared) return "stateful, shared (sessions share one child, ids remapped)";
+  return "stateful (one child per session)";
 }
 
 /** True for hosts only this machine can reach. */

@@ -48,7 +48,7 @@ export class Supervisor {
   #lastFailure: string | undefined;
   #sharedUp = false;
 
-  /** `shared`: one child serves every request (stateless), so its death is the proxy's. */
+  /** `shared`: one child serves every request (--stateless, --shared), so its death is the proxy's. */
   constructor(policy: RestartPolicy, shared: boolean) {
     this.#policy = policy;
     this.#shared = shared;

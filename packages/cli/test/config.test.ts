@@ -11,11 +11,21 @@ const serveConfig = (argv: string[], env: Record<string, string> = {}): ServeCon
 
 describe("serve config", () => {
   it("parses the era flags", () => {
-    expect(serveConfig(["--no-modern", "--upstreamProtocol", "auto", "node", "s.js"])).toMatchObject({
+    expect(
+      serveConfig(["--no-modern", "--upstreamProtocol", "auto", "node", "s.js"]),
+    ).toMatchObject({
       modern: false,
       upstreamProtocol: "auto",
     });
     expect(() => serveConfig(["--upstream-protocol", "future", "node", "s.js"])).toThrow();
+  });
+
+  it("parses --shared (also from MCP_PROXY_SHARED) and refuses it with --stateless", () => {
+    expect(serveConfig(["--shared", "node", "s.js"]).shared).toBe(true);
+    expect(serveConfig(["node", "s.js"], { MCP_PROXY_SHARED: "true" }).shared).toBe(true);
+    expect(() => serveConfig(["--shared", "--stateless", "node", "s.js"])).toThrow(
+      /exclude each other/,
+    );
   });
 
   it("has documented defaults", () => {
@@ -26,6 +36,7 @@ describe("serve config", () => {
       streamEndpoint: "/mcp",
       sseEndpoint: "/sse",
       stateless: false,
+      shared: false,
       modern: true,
       upstreamProtocol: "legacy",
       cors: { allowedHeaders: [] },
