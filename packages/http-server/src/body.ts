@@ -47,10 +47,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
   // Fast path, the common case: a small POST arrives in the packet of its headers, so by
-  // the time a handler asks, the parser has buffered all of it. Take it in one read():
-  // no listeners, no promise wiring per chunk (a single buffered chunk comes back as is).
-  if (req.complete && !req.readableFlowing && !req.destroyed) {
-    if (req.readableLength > limit) return Promise.reject(tooLarge(limit));
+  // the time a handler asks, the parser has buffered all of it (every declared byte, even
+  // before the message is marked complete). Take it in one read(): no listeners, no
+  // promise wiring per chunk (a single buffered chunk comes back as is).
+  const buffered = req.readableLength;
+  if (
+    (req.complete || (declared >= 0 && buffered === declared)) &&
+    !req.readableFlowing &&
+    !req.destroyed
+  ) {
+    if (buffered > limit) return Promise.reject(tooLarge(limit));
     const whole = req.read() as Buffer | null;
     return Promise.resolve(whole ?? EMPTY);
   }
