@@ -9,6 +9,38 @@ afterEach(cleanup);
 const pidOf = async (client: Client): Promise<number> =>
   JSON.parse(textOf(await client.callTool({ name: "pid", arguments: {} }))).pid;
 
+/** A 2026-07-28 tools/call of `pid`, as the spec shapes it; returns the pid it answered. */
+async function modernPid(url: string): Promise<number> {
+  const response = await fetch(`${url}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "tools/call",
+      "mcp-name": "pid",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: {
+        name: "pid",
+        arguments: {},
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+          "io.modelcontextprotocol/clientCapabilities": {},
+        },
+      },
+    }),
+  });
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  const body = JSON.parse(text.startsWith("{") ? text : text.split("\ndata: ")[1]!.split("\n")[0]!);
+  return JSON.parse(body.result.content[0].text).pid;
+}
+
 describe("mcp-proxy --shared", () => {
   it("runs every session on one child; ending one session leaves it to the others", async () => {
     const proxy = await startProxy(["--shared", "--", "node", ECHO_SERVER]);
@@ -32,6 +64,15 @@ describe("mcp-proxy --shared", () => {
     proxy.proc.kill("SIGTERM");
     expect((await proxy.exited).code).toBe(0);
     await waitFor(() => !isAlive(pid), 5000);
+  });
+
+  it("serves 2026-07-28 requests from the same shared child", async () => {
+    const proxy = await startProxy(["--shared", "--", "node", ECHO_SERVER]);
+    // The modern gateway initialises the child here; the 2025-era session joins it.
+    const pid = await modernPid(proxy.url);
+    const session = await connectClient(`${proxy.url}/mcp`);
+    expect(await pidOf(session)).toBe(pid);
+    expect(await modernPid(proxy.url)).toBe(pid);
   });
 
   it("exits with the child's code when the shared child dies", async () => {
