@@ -4,6 +4,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CreateMessageRequestSchema,
   type JSONRPCMessage,
+  LATEST_PROTOCOL_VERSION,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -254,4 +255,120 @@ describe("SharedUpstream", () => {
     await children[0]?.exited;
     expect(() => s.connect()).toThrow(/closed/);
   });
+
+  it("never agrees to a protocol version the upstream did not, and sends initialized once", async () => {
+    const sent: JSONRPCMessage[] = [];
+    shared = new SharedUpstream({
+      createTransport: () => {
+        const child = echoChild();
+        children.push(child);
+        const send = child.send.bind(child);
+        child.send = (message, options) => {
+          sent.push(message);
+          return send(message, options);
+        };
+        return child;
+      },
+    });
+    const a = await connectClient(shared);
+    expect(a.client.getServerVersion()?.name).toBe("echo-fixture");
+    const agreed = await rawInitialize(shared, "2024-11-05");
+    expect(agreed).toBe(LATEST_PROTOCOL_VERSION);
+    await connectClient(shared);
+    const methods = sent.map((m) => ("method" in m ? m.method : "answer"));
+    expect(methods.filter((m) => m === "initialize")).toHaveLength(1);
+    expect(methods.filter((m) => m === "notifications/initialized")).toHaveLength(1);
+  });
+
+  it("remaps notifications/cancelled to the upstream id", async () => {
+    const sent: JSONRPCMessage[] = [];
+    shared = new SharedUpstream({
+      createTransport: () => {
+        const child = echoChild();
+        children.push(child);
+        const send = child.send.bind(child);
+        child.send = (message, options) => {
+          sent.push(message);
+          return send(message, options);
+        };
+        return child;
+      },
+    });
+    const a = await connectClient(shared);
+    const abort = new AbortController();
+    const call = a.client.callTool({ name: "slow", arguments: { ms: 5000, steps: 1 } }, undefined, {
+      signal: abort.signal,
+    });
+    await waitFor(() => sent.some((m) => "method" in m && m.method === "tools/call"), 5000);
+    abort.abort("enough");
+    await expect(call).rejects.toThrow();
+    await waitFor(
+      () => sent.some((m) => "method" in m && m.method === "notifications/cancelled"),
+      5000,
+    );
+    const upstreamCall = sent.find((m) => "method" in m && m.method === "tools/call") as {
+      id: string;
+    };
+    const cancel = sent.find(
+      (m) => "method" in m && m.method === "notifications/cancelled",
+    ) as unknown as {
+      params: { requestId: unknown };
+    };
+    expect(cancel.params.requestId).toBe(upstreamCall.id);
+    // The session goes on.
+    expect(textOf(await a.client.callTool({ name: "echo", arguments: { text: "on" } }))).toBe("on");
+  });
+
+  it("fails a server request upstream when several sessions have requests in flight", async () => {
+    const s = sharedEcho();
+    const a = await connectClient(s, { capabilities: { sampling: {} } });
+    const b = await connectClient(s, { capabilities: { sampling: {} } });
+    let asked = 0;
+    const answer = async () => {
+      asked++;
+      return {
+        role: "assistant" as const,
+        content: { type: "text" as const, text: "x" },
+        model: "m",
+      };
+    };
+    a.client.setRequestHandler(CreateMessageRequestSchema, answer);
+    b.client.setRequestHandler(CreateMessageRequestSchema, answer);
+    let progressed = false;
+    const busy = b.client.callTool(
+      { name: "slow", arguments: { ms: 2000, steps: 10 } },
+      undefined,
+      {
+        onprogress: () => {
+          progressed = true;
+        },
+      },
+    );
+    await waitFor(() => progressed, 5000); // b's call is in flight upstream
+    const sampled = await a.client.callTool({ name: "sample", arguments: { prompt: "hi" } }).then(
+      (r) => JSON.stringify(r),
+      (e: unknown) => String(e),
+    );
+    expect(sampled).toMatch(/cannot tell which client/);
+    expect(asked).toBe(0);
+    await busy;
+  });
 });
+
+/** Sends a raw initialize on a new virtual transport; returns the protocolVersion it was answered. */
+async function rawInitialize(s: SharedUpstream, protocolVersion: string): Promise<unknown> {
+  const transport = s.connect();
+  const answer = new Promise<JSONRPCMessage>((resolve) => {
+    transport.onmessage = resolve;
+  });
+  await transport.start();
+  await transport.send({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  });
+  const message = (await answer) as unknown as { result: { protocolVersion: string } };
+  await transport.close();
+  return message.result.protocolVersion;
+}
