@@ -215,7 +215,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: "enum",
     group: SERVER,
     description:
-      "How 2026-07-28 requests reach the child: legacy (initialize), auto (probe with server/discover, else initialize) or modern (the child speaks 2026-07-28)",
+      "Protocol era of the child: legacy (2025 initialize), auto (probe with server/discover, else initialize) or modern (the child speaks 2026-07-28; 2025-era clients are translated)",
     valueName: "era",
     choices: ["legacy", "auto", "modern"],
     defaultLabel: "legacy",
