@@ -20,6 +20,7 @@ import type { EventStore } from "./event-store.js";
 import { EventStream } from "./event-stream.js";
 import { Exchange, idKey } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
+import { jsonTextOf } from "./json-text.js";
 import { SseWriter } from "./sse-writer.js";
 
 export interface SessionSettings {
@@ -230,7 +231,8 @@ export class StreamableSession {
       if (exchange && id !== undefined) {
         this.#requests.delete(idKey(id));
         if (this.#initializeId === idKey(id)) this.#recordVersion(message);
-        exchange.deliver(message);
+        // Relayed untouched, so the upstream's own text (when it kept it) is the answer.
+        exchange.deliver(message, jsonTextOf(message));
       } else {
         this.#s.logger.debug("response for no pending request dropped", { session: this.id, id });
       }
@@ -252,8 +254,9 @@ export class StreamableSession {
     if (!target && !this.#standalone?.attached) {
       for (const exchange of this.#exchanges) if (exchange.canStream) target = exchange;
     }
-    if (target?.canStream) target.deliver(message);
-    else this.#standaloneStream().send(message);
+    const text = jsonTextOf(message);
+    if (target?.canStream) target.deliver(message, text);
+    else this.#standaloneStream().send(message, false, text);
   }
 
   /**
