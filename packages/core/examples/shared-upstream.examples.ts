@@ -3,7 +3,10 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ChildProcessTransport, SharedUpstream } from "../src/index.js";
 
 /** One child for every session: hand `createUpstream` to whatever serves sessions. */
-export function sharedChild(command: string, args: string[]): {
+export function sharedChild(
+  command: string,
+  args: string[],
+): {
   createUpstream: () => Transport;
   close: () => Promise<void>;
 } {
