@@ -8,6 +8,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, McpProxyError, SpawnError, UpstreamExitedError } from "./errors.js";
+import { LARGE_JSON_TEXT, recordJsonText } from "./json-text.js";
 import { classifyMessage } from "./jsonrpc.js";
 import { LineSplitter } from "./line-splitter.js";
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
@@ -277,6 +278,8 @@ export class ChildProcessTransport implements Transport {
       this.#noise(line);
       return;
     }
+    // A large message relayed unchanged can then be written as this very text.
+    if (line.length >= LARGE_JSON_TEXT) recordJsonText(parsed as object, line);
     this.onmessage?.(parsed as JSONRPCMessage);
   }
 

@@ -15,6 +15,7 @@ export {
   toWireError,
   UpstreamExitedError,
 } from "./errors.js";
+export { JSON_TEXT, jsonTextOf, LARGE_JSON_TEXT, recordJsonText } from "./json-text.js";
 export type { MessageKind } from "./jsonrpc.js";
 export {
   classifyMessage,

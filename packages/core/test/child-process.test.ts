@@ -1,7 +1,13 @@
 import { isAlive, waitFor } from "@mcp-proxy/test-utils";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { ChildProcessTransport, ErrorCodes, SpawnError } from "../src/index.js";
+import {
+  ChildProcessTransport,
+  ErrorCodes,
+  jsonTextOf,
+  LARGE_JSON_TEXT,
+  SpawnError,
+} from "../src/index.js";
 import { echoChild } from "./helpers.js";
 
 const open: ChildProcessTransport[] = [];
@@ -137,5 +143,33 @@ describe("ChildProcessTransport", () => {
     await t.start();
     await t.close();
     await expect(t.send(init)).rejects.toBeInstanceOf(Error);
+  });
+
+  it("records the JSON text of large messages only, non-enumerably", async () => {
+    const big = JSON.stringify({
+      jsonrpc: "2.0",
+      method: "big",
+      params: { x: "y".repeat(LARGE_JSON_TEXT) },
+    });
+    const small = JSON.stringify({ jsonrpc: "2.0", method: "small" });
+    const t = track(
+      new ChildProcessTransport({
+        command: process.execPath,
+        args: [
+          "-e",
+          `console.log(${JSON.stringify(small)}); console.log(${JSON.stringify(` ${big}`)})`,
+        ],
+        stderr: "ignore",
+      }),
+    );
+    const got: JSONRPCMessage[] = [];
+    t.onmessage = (m) => got.push(m);
+    await t.start();
+    await t.exited;
+    await waitFor(() => got.length === 2, 2000);
+    expect(jsonTextOf(got[0]!)).toBeUndefined();
+    expect(jsonTextOf(got[1]!)).toBe(` ${big}`);
+    expect(Object.keys(got[1]!)).toEqual(["jsonrpc", "method", "params"]);
+    expect(jsonTextOf({ ...got[1]! })).toBeUndefined();
   });
 });

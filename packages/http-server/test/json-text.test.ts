@@ -4,7 +4,7 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { JSON_TEXT, jsonTextOf } from "../src/json-text.js";
+import { JSON_TEXT, jsonTextOf } from "@mcp-proxy/core";
 import { startEcho } from "./helpers.js";
 
 const HEADERS = {
