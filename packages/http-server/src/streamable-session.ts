@@ -8,6 +8,7 @@ import {
   classifyMessage,
   JsonRpcErrorCodes,
   jsonRpcError,
+  jsonTextOf,
   type Logger,
   messageId,
 } from "@mcp-proxy/core";
@@ -20,7 +21,6 @@ import type { EventStore } from "./event-store.js";
 import { EventStream } from "./event-stream.js";
 import { Exchange, idKey } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
-import { jsonTextOf } from "@mcp-proxy/core";
 import { SseWriter } from "./sse-writer.js";
 
 export interface SessionSettings {

@@ -1,10 +1,11 @@
 // A message's known JSON text (see src/json-text.ts): a stateful session
 // writes an upstream's own text as it is; stateless mode, which rewrites ids
 // in place, never does.
+
+import { JSON_TEXT, jsonTextOf } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { JSON_TEXT, jsonTextOf } from "@mcp-proxy/core";
 import { startEcho } from "./helpers.js";
 
 const HEADERS = {
