@@ -89,6 +89,11 @@ export {
   subscriptionIdOf,
   untaggedNotification,
 } from "./modern/legacy-adapter-translate.js";
+export type {
+  LegacyNotificationStep,
+  LegacyRequestStep,
+} from "./modern/legacy-client-state.js";
+export { LegacyClientState } from "./modern/legacy-client-state.js";
 export {
   DEFAULT_MAX_PENDING_EXCHANGES,
   DEFAULT_PENDING_EXCHANGE_TTL_MS,

@@ -26,15 +26,14 @@ import { LegacyInputAsker, LegacyInputError } from "./legacy-adapter-inputs.js";
 import { LegacyListen } from "./legacy-adapter-listen.js";
 import {
   initializeResultFromDiscover,
-  type LegacyClient,
   legacyClientOf,
   legacyResult,
-  listenFilterFor,
   modernRequestFor,
   retryParamsFor,
   sharedModernVersion,
   subscriptionIdOf,
 } from "./legacy-adapter-translate.js";
+import { LegacyClientState } from "./legacy-client-state.js";
 import { LATEST_MODERN_PROTOCOL_VERSION } from "./versions.js";
 
 type Params = Record<string, unknown>;
@@ -87,10 +86,7 @@ export class LegacyClientAdapter implements Transport {
   #era: "legacy" | "modern" | undefined;
   #discover: Params = {};
   #version = LATEST_MODERN_PROTOCOL_VERSION;
-  #client: LegacyClient | undefined;
-  #logLevel: string | undefined;
-  #initialized = false;
-  readonly #subscriptions = new Set<string>();
+  readonly #state = new LegacyClientState();
   #nextId = 1;
   /** Client requests in flight, by client id: aborting one cancels it upstream. */
   readonly #calls = new Map<RequestId, Call>();
@@ -179,14 +175,15 @@ export class LegacyClientAdapter implements Transport {
       return this.#fromClient(first);
     }
     const request = first as JSONRPCRequest;
-    this.#client = legacyClientOf(request);
+    const client = legacyClientOf(request);
+    this.#state.client = client;
     const outcome = await this.#probe();
     if (this.#closed) return;
     if (outcome.modern) {
       this.#setEra("modern", true);
       this.#discover = outcome.discover;
       this.#version = outcome.version;
-      this.#answer(request.id, initializeResultFromDiscover(this.#discover, this.#client));
+      this.#answer(request.id, initializeResultFromDiscover(this.#discover, client));
       return;
     }
     if (this.#protocol === "modern") {
@@ -266,44 +263,21 @@ export class LegacyClientAdapter implements Transport {
   }
 
   #request(request: JSONRPCRequest): void {
-    const params = (request.params ?? {}) as Params;
-    switch (request.method) {
-      case "initialize":
-        // A repeated initialize: answer from what discover said.
-        this.#client = legacyClientOf(request);
-        this.#answer(request.id, initializeResultFromDiscover(this.#discover, this.#client));
-        return;
-      case "ping":
-        this.#answer(request.id, {});
-        return;
-      case "logging/setLevel":
-        // The level now rides on every request's `_meta`.
-        this.#logLevel = typeof params.level === "string" ? params.level : undefined;
-        this.#answer(request.id, {});
-        return;
-      case "resources/subscribe":
-      case "resources/unsubscribe":
-        if (typeof params.uri === "string") {
-          if (request.method === "resources/subscribe") this.#subscriptions.add(params.uri);
-          else this.#subscriptions.delete(params.uri);
-          if (this.#initialized) this.#updateListen();
-        }
-        this.#answer(request.id, {});
-        return;
-      default:
-        void this.#call(request);
+    // A repeated initialize is answered from what discover said.
+    const step = this.#state.request(request, this.#discover);
+    if (step.kind === "upstream") {
+      void this.#call(request);
+      return;
     }
+    if (step.reopenListen) this.#updateListen();
+    this.#answer(request.id, step.result);
   }
 
   #notification(notification: JSONRPCNotification): void {
-    const params = (notification.params ?? {}) as Params;
-    if (notification.method === "notifications/initialized") {
-      this.#initialized = true;
-      this.#updateListen();
-    } else if (notification.method === "notifications/cancelled") {
-      const id = params.requestId as RequestId | undefined;
-      if (id !== undefined) this.#calls.get(id)?.abort.abort();
-    } else {
+    const step = this.#state.notification(notification);
+    if (step.kind === "reopenListen") this.#updateListen();
+    else if (step.kind === "cancel") this.#calls.get(step.id)?.abort.abort();
+    else if (step.kind === "unused") {
       // roots/list_changed and the like have no 2026 counterpart.
       this.#logger.debug("Not forwarding a notification a modern server has no use for", {
         method: notification.method,
@@ -312,9 +286,7 @@ export class LegacyClientAdapter implements Transport {
   }
 
   #updateListen(): void {
-    this.#listen.update(
-      listenFilterFor(this.#discover.capabilities as Params | undefined, this.#subscriptions),
-    );
+    this.#listen.update(this.#state.listenFilter(this.#discover));
   }
 
   /** Sends one client request upstream until it completes, fails or is cancelled. */
@@ -509,7 +481,14 @@ export class LegacyClientAdapter implements Transport {
   }
 
   #modern(id: string, method: string, params: Params | undefined): JSONRPCRequest {
-    return modernRequestFor(id, method, params, this.#client, this.#logLevel, this.#version);
+    return modernRequestFor(
+      id,
+      method,
+      params,
+      this.#state.client,
+      this.#state.logLevel,
+      this.#version,
+    );
   }
 
   #post(message: JSONRPCMessage): void {
