@@ -11,11 +11,11 @@ import {
   classifyMessage,
   ErrorCodes,
   JsonRpcErrorCodes,
+  LegacyClientState,
   LegacyInputAsker,
   LegacyInputError,
   type Logger,
   listChangedFor,
-  listenFilterFor,
   McpProxyError,
   messageId,
   retryParamsFor,
@@ -32,14 +32,7 @@ import { backoffDelay, pause } from "./backoff.js";
 import { requestTimeout } from "./http.js";
 import { errorResponse } from "./messages.js";
 import { type ModernAnswer, type ModernHttp, modernPost } from "./modern-post.js";
-import {
-  initializeResult,
-  type LocalClient,
-  legacyResult,
-  localClientOf,
-  modernRequest,
-  untagged,
-} from "./modern-translate.js";
+import { legacyResult, modernRequest, untagged } from "./modern-translate.js";
 import { DEFAULT_RECONNECT_MAX_ATTEMPTS } from "./options.js";
 
 /** Most input_required rounds one local request may take before it is failed. */
@@ -70,8 +63,7 @@ export class ModernClientTransport implements Transport {
   readonly #version: string;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
-  #client: LocalClient | undefined;
-  #logLevel: string | undefined;
+  readonly #state = new LegacyClientState();
   #nextId = 1;
   /** Local requests in flight, by local id: aborting one cancels its POST. */
   readonly #calls = new Map<RequestId, AbortController>();
@@ -79,8 +71,6 @@ export class ModernClientTransport implements Transport {
   readonly #inputs: LegacyInputAsker;
   /** inputSchema by tool name, from tools/list, for `Mcp-Param-*` headers. */
   readonly #toolSchemas = new Map<string, unknown>();
-  readonly #subscriptions = new Set<string>();
-  #initialized = false;
   #listen: AbortController | undefined;
   /** Replaced listen streams, closed once the current one is acknowledged. */
   readonly #retiring: AbortController[] = [];
@@ -131,45 +121,22 @@ export class ModernClientTransport implements Transport {
   }
 
   #request(request: JSONRPCRequest): void {
-    const params = (request.params ?? {}) as Params;
-    switch (request.method) {
-      case "initialize":
-        // No handshake in 2026-07-28: the discover result already says what initialize would.
-        this.#client = localClientOf(request);
-        this.#answer(request.id, initializeResult(this.#discover, this.#client));
-        return;
-      case "ping":
-        this.#answer(request.id, {});
-        return;
-      case "logging/setLevel":
-        // The level now rides on every request's `_meta`.
-        this.#logLevel = typeof params.level === "string" ? params.level : undefined;
-        this.#answer(request.id, {});
-        return;
-      case "resources/subscribe":
-      case "resources/unsubscribe":
-        if (typeof params.uri === "string") {
-          if (request.method === "resources/subscribe") this.#subscriptions.add(params.uri);
-          else this.#subscriptions.delete(params.uri);
-          if (this.#initialized) this.#openListen();
-        }
-        this.#answer(request.id, {});
-        return;
-      default:
-        void this.#call(request);
+    const step = this.#state.request(request, this.#discover);
+    if (step.kind === "upstream") {
+      void this.#call(request);
+      return;
     }
+    if (step.reopenListen) this.#openListen();
+    this.#answer(request.id, step.result);
   }
 
   #notification(notification: JSONRPCNotification): void {
-    const params = (notification.params ?? {}) as Params;
-    if (notification.method === "notifications/initialized") {
-      this.#initialized = true;
-      this.#openListen();
-    } else if (notification.method === "notifications/cancelled") {
+    const step = this.#state.notification(notification);
+    if (step.kind === "reopenListen") this.#openListen();
+    else if (step.kind === "cancel") {
       // Closing the response stream is the 2026 cancellation signal.
-      const id = params.requestId as RequestId | undefined;
-      if (id !== undefined) this.#calls.get(id)?.abort();
-    } else {
+      this.#calls.get(step.id)?.abort();
+    } else if (step.kind === "unused") {
       // roots/list_changed and the like have no 2026 counterpart on HTTP.
       this.#logger.debug("Not forwarding a notification the modern server has no use for", {
         method: notification.method,
@@ -249,7 +216,14 @@ export class ModernClientTransport implements Transport {
 
   #modern(method: string, params: Params | undefined): JSONRPCRequest {
     const id = this.#nextId++;
-    return modernRequest(id, method, params, this.#client, this.#logLevel, this.#version);
+    return modernRequest(
+      id,
+      method,
+      params,
+      this.#state.client,
+      this.#state.logLevel,
+      this.#version,
+    );
   }
 
   /** Fills the tool schema cache from a fresh tools/list (all pages, bounded). */
@@ -276,18 +250,13 @@ export class ModernClientTransport implements Transport {
     }
   }
 
-  /** What the listen stream asks for: the list changes the server offers, and the subscribed resources. */
-  #filter(): Params | undefined {
-    return listenFilterFor(this.#discover.capabilities as Params | undefined, this.#subscriptions);
-  }
-
   /** (Re)opens the one listen stream with the current filter; the old one is closed. */
   #openListen(): void {
     // The old stream stays open until the new one is acknowledged, so that no
     // notification falls into the gap (a duplicate list_changed is harmless).
     if (this.#listen) this.#retiring.push(this.#listen);
     this.#listen = undefined;
-    const filter = this.#filter();
+    const filter = this.#state.listenFilter(this.#discover);
     if (!filter || this.#closed) {
       this.#retire();
       return;
