@@ -1,13 +1,39 @@
 // Small JSON-RPC helpers for the client transports: decode bodies, build the
 // error response a local request gets when the HTTP leg fails.
-import { jsonRpcError, toWireError } from "@mcp-proxy/core";
+import { ErrorCodes, jsonRpcError, type Logger, McpProxyError, toWireError } from "@mcp-proxy/core";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { excerpt } from "./http.js";
 
 /** Parses a JSON body holding one message or a batch; throws on invalid JSON. */
 export function decodeMessages(text: string): JSONRPCMessage[] {
   const value: unknown = JSON.parse(text);
   const list = Array.isArray(value) ? value : [value];
   return list.filter((m): m is JSONRPCMessage => typeof m === "object" && m !== null);
+}
+
+/**
+ * Delivers the messages of one SSE `message` event. Data that is not JSON is
+ * skipped: one bad event must not end a stream that carries other answers.
+ */
+export function receiveEventData(
+  data: string,
+  deliver: (message: JSONRPCMessage) => void,
+  logger: Logger,
+  onError: (error: Error) => void,
+): void {
+  let messages: JSONRPCMessage[];
+  try {
+    messages = decodeMessages(data);
+  } catch {
+    const error = new McpProxyError(
+      ErrorCodes.PARSE_ERROR,
+      `Skipping an SSE event that is not JSON: ${excerpt(data)}`,
+    );
+    logger.warn(error.message);
+    onError(error);
+    return;
+  }
+  for (const message of messages) deliver(message);
 }
 
 /** The JSON-RPC error response that tells the local client why its request failed. */

@@ -23,7 +23,7 @@ import {
   requestTimeout,
   statusError,
 } from "./http.js";
-import { decodeMessages, errorResponse, isJsonRpcErrorBody } from "./messages.js";
+import { decodeMessages, errorResponse, isJsonRpcErrorBody, receiveEventData } from "./messages.js";
 import type { HttpClientOptions } from "./options.js";
 import { SseParser } from "./sse-parser.js";
 
@@ -99,7 +99,12 @@ export class SseClientTransport implements Transport {
           return;
         }
         if (event.event !== "message" || event.data.trim() === "") return;
-        this.#receive(event.data);
+        receiveEventData(
+          event.data,
+          (m) => this.#deliver(m),
+          this.#logger,
+          (e) => this.onerror?.(e),
+        );
       });
       void this.#read(body, parser).then(() => {
         reject(
@@ -203,22 +208,6 @@ export class SseClientTransport implements Transport {
     } catch (cause) {
       if (!this.#closed) this.#logger.debug("The SSE stream broke", { error: cause });
     }
-  }
-
-  #receive(data: string): void {
-    let messages: JSONRPCMessage[];
-    try {
-      messages = decodeMessages(data);
-    } catch {
-      const error = new McpProxyError(
-        ErrorCodes.PARSE_ERROR,
-        `Skipping an SSE event that is not JSON: ${excerpt(data)}`,
-      );
-      this.#logger.warn(error.message);
-      this.onerror?.(error);
-      return;
-    }
-    for (const message of messages) this.#deliver(message);
   }
 
   /** The stream is the session: once it ends, fail what waits and close. */

@@ -31,6 +31,7 @@ import {
   isJsonRpcErrorBody,
   isModernJsonRpcError,
   methodOf,
+  receiveEventData,
 } from "./messages.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -358,19 +359,12 @@ export class StreamableHttpClientTransport implements Transport {
       if (event.retry !== undefined) this.#serverRetry = event.retry;
       // Empty data: a priming event that only carries an id.
       if (event.event !== "message" || event.data.trim() === "") return;
-      let messages: JSONRPCMessage[];
-      try {
-        messages = decodeMessages(event.data);
-      } catch {
-        const error = new McpProxyError(
-          ErrorCodes.PARSE_ERROR,
-          `Skipping an SSE event that is not JSON: ${excerpt(event.data)}`,
-        );
-        this.#logger.warn(error.message);
-        this.onerror?.(error);
-        return;
-      }
-      for (const message of messages) this.#deliver(message);
+      receiveEventData(
+        event.data,
+        (m) => this.#deliver(m),
+        this.#logger,
+        (e) => this.onerror?.(e),
+      );
     });
     try {
       for await (const chunk of body) parser.push(chunk as Buffer);
