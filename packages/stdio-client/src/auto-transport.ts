@@ -4,74 +4,38 @@
 // lazily also means a failed connection answers the first request with a
 // JSON-RPC error instead of killing the process before the client speaks.
 // Spec: docs/specification/2025-11-25/basic/transports.mdx#backwards-compatibility
-import {
-  classifyMessage,
-  ErrorCodes,
-  type Logger,
-  McpProxyError,
-  messageId,
-  silentLogger,
-} from "@mcp-proxy/core";
+import { type Logger, silentLogger } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { errorResponse } from "./messages.js";
+import { DeferredTransport } from "./deferred-transport.js";
 import type { HttpClientOptions } from "./options.js";
 import { SseClientTransport } from "./sse-client.js";
 import { StreamableHttpClientTransport } from "./streamable-http-client.js";
 
 export type RemoteTransportKind = "stream" | "sse" | "auto";
 
-export class AutoClientTransport implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
-
+export class AutoClientTransport extends DeferredTransport {
   readonly #url: URL;
   readonly #kind: "sse" | "auto";
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
-  #inner: Transport | undefined;
   /** The transport being tried, so that close() can cut a slow connect short. */
   #candidate: Transport | undefined;
-  /** Messages wait here, in order, until a transport is chosen. */
-  #queue: Promise<void> = Promise.resolve();
-  #closed = false;
-  #closing: Promise<void> | undefined;
 
   constructor(url: string | URL, kind: "sse" | "auto", options: HttpClientOptions = {}) {
+    super();
     this.#url = new URL(url);
     this.#kind = kind;
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
   }
 
-  async start(): Promise<void> {}
-
-  send(message: JSONRPCMessage): Promise<void> {
-    if (this.#closed)
-      return Promise.reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed"));
-    if (this.#inner) return this.#inner.send(message);
-    const next = this.#queue.then(() =>
-      this.#inner ? this.#inner.send(message) : this.#connect(message),
-    );
-    this.#queue = next.catch(() => {});
-    return next;
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#closed = true;
-      await this.#candidate?.close();
-      await this.#queue;
-      const inner = this.#inner;
-      if (inner) await inner.close();
-      else this.onclose?.();
-    })();
-    return this.#closing;
+  protected async interrupt(): Promise<void> {
+    await this.#candidate?.close();
   }
 
   /** Connects with the first message; on failure answers it and stays unconnected. */
-  async #connect(message: JSONRPCMessage): Promise<void> {
+  protected async choose(message: JSONRPCMessage): Promise<void> {
     if (this.#kind === "auto") {
       const stream = new StreamableHttpClientTransport(this.#url, this.#options);
       this.#candidate = stream;
@@ -80,13 +44,13 @@ export class AutoClientTransport implements Transport {
       const result = await stream.probe(message).finally(() => {
         this.#candidate = undefined;
       });
-      if (result === "ok" && !this.#closed) {
-        this.#adopt(stream);
+      if (result === "ok" && !this.closed) {
+        this.adopt(stream);
         return;
       }
       stream.onmessage = undefined;
       await stream.close();
-      if (result !== "legacy" || this.#closed) return;
+      if (result !== "legacy" || this.closed) return;
       this.#logger.info(
         "The server does not speak Streamable HTTP; falling back to HTTP+SSE (2024-11-05)",
       );
@@ -96,26 +60,18 @@ export class AutoClientTransport implements Transport {
     try {
       await sse.start();
     } catch (error) {
-      if (this.#closed) return;
+      if (this.closed) return;
       this.#logger.error(error instanceof Error ? error.message : String(error));
-      const id = classifyMessage(message) === "request" ? messageId(message) : undefined;
-      if (id !== undefined) this.onmessage?.(errorResponse(id, error));
+      this.failFirst(message, error);
       return;
     } finally {
       this.#candidate = undefined;
     }
-    if (this.#closed) {
+    if (this.closed) {
       await sse.close();
       return;
     }
-    this.#adopt(sse);
+    this.adopt(sse);
     await sse.send(message);
-  }
-
-  #adopt(inner: Transport): void {
-    inner.onmessage = (m) => this.onmessage?.(m);
-    inner.onerror = (e) => this.onerror?.(e);
-    inner.onclose = () => this.onclose?.();
-    this.#inner = inner;
   }
 }

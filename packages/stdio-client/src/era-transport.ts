@@ -13,13 +13,13 @@ import {
   LATEST_MODERN_PROTOCOL_VERSION,
   type Logger,
   McpProxyError,
-  messageId,
   silentLogger,
 } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { DeferredTransport } from "./deferred-transport.js";
 import { createDispatcher } from "./http.js";
-import { errorResponse, methodOf } from "./messages.js";
+import { methodOf } from "./messages.js";
 import { ModernClientTransport } from "./modern-client.js";
 import { type ModernHttp, modernPost } from "./modern-post.js";
 import { localClientOf, modernRequest, sharedModernVersion } from "./modern-translate.js";
@@ -43,21 +43,13 @@ type ProbeOutcome =
 /** Modern errors that name a modern server (HeaderMismatch, MissingRequiredClientCapability). */
 const MODERN_REFUSALS: ReadonlySet<number> = new Set([-32020, -32021]);
 
-export class EraTransport implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
-
+export class EraTransport extends DeferredTransport {
   readonly #url: URL;
   readonly #protocol: "auto" | "modern";
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
   readonly #createLegacy: () => Transport;
   readonly #probeAbort = new AbortController();
-  #inner: Transport | undefined;
-  #queue: Promise<void> = Promise.resolve();
-  #closed = false;
-  #closing: Promise<void> | undefined;
 
   constructor(
     url: string | URL,
@@ -65,6 +57,7 @@ export class EraTransport implements Transport {
     options: HttpClientOptions,
     createLegacy: () => Transport,
   ) {
+    super();
     this.#url = new URL(url);
     this.#protocol = protocol;
     this.#options = options;
@@ -72,37 +65,16 @@ export class EraTransport implements Transport {
     this.#createLegacy = createLegacy;
   }
 
-  async start(): Promise<void> {}
-
-  send(message: JSONRPCMessage): Promise<void> {
-    if (this.#closed)
-      return Promise.reject(new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed"));
-    if (this.#inner) return this.#inner.send(message);
-    const next = this.#queue.then(() =>
-      this.#inner ? this.#inner.send(message) : this.#choose(message),
-    );
-    this.#queue = next.catch(() => {});
-    return next;
+  protected interrupt(): void {
+    this.#probeAbort.abort();
   }
 
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#closed = true;
-      this.#probeAbort.abort();
-      await this.#queue;
-      const inner = this.#inner;
-      if (inner) await inner.close();
-      else this.onclose?.();
-    })();
-    return this.#closing;
-  }
-
-  async #choose(message: JSONRPCMessage): Promise<void> {
+  protected async choose(message: JSONRPCMessage): Promise<void> {
     const isInitialize =
       classifyMessage(message) === "request" && methodOf(message) === "initialize";
     if (!isInitialize && this.#protocol === "auto") {
       // Only an initialize opens a conversation we can translate; anything else keeps 2025 rules.
-      return this.#adopt(this.#createLegacy(), message);
+      return this.#adoptAndSend(this.#createLegacy(), message);
     }
     const http: ModernHttp = {
       url: this.#url,
@@ -110,7 +82,7 @@ export class EraTransport implements Transport {
       dispatcher: createDispatcher(this.#options),
     };
     const outcome = await this.#probe(http, message as JSONRPCRequest);
-    if (this.#closed) {
+    if (this.closed) {
       await http.dispatcher.destroy().catch(() => {});
       return;
     }
@@ -124,7 +96,7 @@ export class EraTransport implements Transport {
         version: outcome.version,
         logger: this.#logger,
       });
-      return this.#adopt(modern, message);
+      return this.#adoptAndSend(modern, message);
     }
     await http.dispatcher.destroy().catch(() => {});
     if (this.#protocol === "modern" || outcome.era === "refused") {
@@ -137,13 +109,11 @@ export class EraTransport implements Transport {
         `${what} (${outcome.reason})`,
       );
       this.#logger.error(error.message);
-      const id = messageId(message);
-      if (id !== undefined && classifyMessage(message) === "request")
-        this.onmessage?.(errorResponse(id, error));
+      this.failFirst(message, error);
       return;
     }
     this.#logger.debug(`Speaking the 2025 protocol: ${outcome.reason}`);
-    return this.#adopt(this.#createLegacy(), message);
+    return this.#adoptAndSend(this.#createLegacy(), message);
   }
 
   /**
@@ -196,11 +166,8 @@ export class EraTransport implements Transport {
     }
   }
 
-  async #adopt(inner: Transport, first: JSONRPCMessage): Promise<void> {
-    inner.onmessage = (m) => this.onmessage?.(m);
-    inner.onerror = (e) => this.onerror?.(e);
-    inner.onclose = () => this.onclose?.();
-    this.#inner = inner;
+  async #adoptAndSend(inner: Transport, first: JSONRPCMessage): Promise<void> {
+    this.adopt(inner);
     await inner.start();
     await inner.send(first);
   }
