@@ -12,6 +12,7 @@ import type { ServerContext } from "./context.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import { queryParam } from "./request-info.js";
 import { MethodNotAllowedError } from "./responses.js";
+import { trackSession } from "./session-info.js";
 import { SseWriter } from "./sse-writer.js";
 
 export class LegacySession {
@@ -113,18 +114,7 @@ export async function handleSseStream(
     const upstream = await ctx.upstreams.open(req, id);
     const writer = new SseWriter(res, {}, ctx.heartbeatMs);
     const session = new LegacySession(id, upstream.transport, upstream.server, writer, ctx.logger);
-    const info = {
-      sessionId: id,
-      transport: "sse" as const,
-      server: upstream.server,
-      upstream: upstream.source,
-    };
-    session.onEnded(() => {
-      ctx.sessions.remove(id);
-      void Promise.resolve()
-        .then(() => ctx.options.onClose?.(info))
-        .catch((error: unknown) => ctx.logger.warn("onClose failed", { error }));
-    });
+    const info = trackSession(ctx, session, "sse", upstream);
     ctx.sessions.add(session);
     try {
       await session.start(`${ctx.messagesEndpoint}?sessionId=${encodeURIComponent(id)}`);

@@ -23,6 +23,7 @@ import {
   notAcceptable,
 } from "./request-info.js";
 import { firstRequestId, MethodNotAllowedError, withRequestId } from "./responses.js";
+import { trackSession } from "./session-info.js";
 import { StreamableSession } from "./streamable-session.js";
 
 export const SESSION_HEADER = "mcp-session-id";
@@ -170,18 +171,7 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
       heartbeatMs: ctx.heartbeatMs,
       logger: ctx.logger,
     });
-    const info = {
-      sessionId: id,
-      transport: "streamable-http" as const,
-      server: upstream.server,
-      upstream: upstream.source,
-    };
-    session.onEnded(() => {
-      ctx.sessions.remove(id);
-      void Promise.resolve()
-        .then(() => ctx.options.onClose?.(info))
-        .catch((error: unknown) => ctx.logger.warn("onClose failed", { error }));
-    });
+    const info = trackSession(ctx, session, "streamable-http", upstream);
     try {
       await session.start();
     } catch (cause) {
