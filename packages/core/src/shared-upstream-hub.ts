@@ -3,7 +3,10 @@
 // tokens, subscriptions, server-to-client requests, log levels). Nothing is
 // broadcast unless it is a global fact (list_changed). See shared-upstream.ts
 // for the rules.
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "./errors.js";
 import { classifyMessage, IdRemapper, jsonRpcError } from "./jsonrpc.js";
@@ -57,7 +60,8 @@ export class SharedUpstreamHub implements SessionHub {
     this.#transport = transport;
     this.#logger = logger;
     this.#onDead = onDead;
-    transport.onmessage = (message) => this.#fromUpstream(message as Message);
+    transport.onmessage = (message, extra) =>
+      this.#fromUpstream(message as Message, this.#relatedSession(extra));
     transport.onclose = () => this.#die();
     transport.onerror = (error) =>
       this.#logger.debug("shared upstream transport error", { error: error.message });
@@ -82,16 +86,20 @@ export class SharedUpstreamHub implements SessionHub {
     return this.#started;
   }
 
-  async fromSession(session: SharedSessionTransport, message: JSONRPCMessage): Promise<void> {
+  async fromSession(
+    session: SharedSessionTransport,
+    message: JSONRPCMessage,
+    options?: TransportSendOptions,
+  ): Promise<void> {
     const m = message as Message;
     switch (classifyMessage(m)) {
       case "request":
-        return this.#request(session, m);
+        return this.#request(session, m, options);
       case "notification":
-        return this.#notification(session, m);
+        return this.#notification(session, m, options);
       case "response":
       case "error":
-        return this.#answerFromSession(session, m);
+        return this.#answerFromSession(session, m, options);
       default:
         this.#logger.debug("shared upstream: dropped an invalid message from a session");
     }
@@ -132,22 +140,31 @@ export class SharedUpstreamHub implements SessionHub {
 
   // ---- client -> upstream -------------------------------------------------
 
-  #request(session: SharedSessionTransport, m: Message): Promise<void> {
+  #request(
+    session: SharedSessionTransport,
+    m: Message,
+    options: TransportSendOptions | undefined,
+  ): Promise<void> {
     switch (m.method) {
       case "initialize":
         return this.#initialize(session, m);
       case "logging/setLevel":
         return this.#setLevel(session, m);
       case "resources/subscribe":
-        return this.#subscribe(session, m);
+        return this.#subscribe(session, m, options);
       case "resources/unsubscribe":
-        return this.#unsubscribe(session, m);
+        return this.#unsubscribe(session, m, options);
       default:
-        return this.#forward(session, m);
+        return this.#forward(session, m, undefined, options);
     }
   }
 
-  async #forward(session: SharedSessionTransport, m: Message, special?: Special): Promise<void> {
+  async #forward(
+    session: SharedSessionTransport,
+    m: Message,
+    special?: Special,
+    options?: TransportSendOptions,
+  ): Promise<void> {
     const upstreamId = this.#requests.outgoing(m.id as RequestId, session);
     session.inFlight.add(upstreamId);
     if (special) this.#special.set(upstreamId, special);
@@ -159,7 +176,7 @@ export class SharedUpstreamHub implements SessionHub {
       out.params = { ...m.params, _meta: { ...m.params._meta, progressToken: upstreamId } };
     }
     try {
-      await this.#transport.send(out as JSONRPCMessage);
+      await this.#transport.send(out as JSONRPCMessage, options);
     } catch (error) {
       this.#requests.incoming(upstreamId);
       session.inFlight.delete(upstreamId);
@@ -233,9 +250,13 @@ export class SharedUpstreamHub implements SessionHub {
     });
   }
 
-  async #subscribe(session: SharedSessionTransport, m: Message): Promise<void> {
+  async #subscribe(
+    session: SharedSessionTransport,
+    m: Message,
+    options: TransportSendOptions | undefined,
+  ): Promise<void> {
     const uri = m.params?.uri;
-    if (typeof uri !== "string") return this.#forward(session, m);
+    if (typeof uri !== "string") return this.#forward(session, m, undefined, options);
     let subscribers = this.#subscriptions.get(uri);
     const first = subscribers === undefined;
     if (!subscribers) {
@@ -245,29 +266,38 @@ export class SharedUpstreamHub implements SessionHub {
     subscribers.add(session);
     session.subscriptions.add(uri);
     // Reference-counted: only the first subscriber's request reaches the upstream.
-    if (first) return this.#forward(session, m, { kind: "subscribe", uri });
+    if (first) return this.#forward(session, m, { kind: "subscribe", uri }, options);
     session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
   }
 
-  async #unsubscribe(session: SharedSessionTransport, m: Message): Promise<void> {
+  async #unsubscribe(
+    session: SharedSessionTransport,
+    m: Message,
+    options: TransportSendOptions | undefined,
+  ): Promise<void> {
     const uri = m.params?.uri;
-    if (typeof uri !== "string") return this.#forward(session, m);
+    if (typeof uri !== "string") return this.#forward(session, m, undefined, options);
     if (!session.subscriptions.has(uri)) {
       session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
       return;
     }
-    this.#unsubscribeOne(session, uri, m);
+    this.#unsubscribeOne(session, uri, m, options);
   }
 
   /** Drops one session's subscription; the last one out unsubscribes upstream (with `m` if given). */
-  #unsubscribeOne(session: SharedSessionTransport, uri: string, m: Message | undefined): void {
+  #unsubscribeOne(
+    session: SharedSessionTransport,
+    uri: string,
+    m: Message | undefined,
+    options?: TransportSendOptions,
+  ): void {
     session.subscriptions.delete(uri);
     const subscribers = this.#subscriptions.get(uri);
     subscribers?.delete(session);
     const last = subscribers !== undefined && subscribers.size === 0;
     if (last) this.#subscriptions.delete(uri);
     if (m && last) {
-      this.#forward(session, m).catch((error: unknown) =>
+      this.#forward(session, m, undefined, options).catch((error: unknown) =>
         session.deliver(jsonRpcError(m.id, toWireError(error).jsonRpcCode, "Unsubscribe failed")),
       );
       return;
@@ -283,7 +313,11 @@ export class SharedUpstreamHub implements SessionHub {
     }
   }
 
-  async #notification(session: SharedSessionTransport, m: Message): Promise<void> {
+  async #notification(
+    session: SharedSessionTransport,
+    m: Message,
+    options: TransportSendOptions | undefined,
+  ): Promise<void> {
     if (m.method === "notifications/initialized") {
       // The upstream was initialised once: later sessions' initialized would be a protocol error.
       if (this.#initializedSent || !this.#initResult) return;
@@ -298,17 +332,21 @@ export class SharedUpstreamHub implements SessionHub {
       session.inFlight.delete(upstreamId);
       this.#progress.delete(upstreamId);
       this.#special.delete(upstreamId);
-      await this.#transport.send({
-        ...m,
-        params: { ...m.params, requestId: upstreamId },
-      } as JSONRPCMessage);
+      await this.#transport.send(
+        { ...m, params: { ...m.params, requestId: upstreamId } } as JSONRPCMessage,
+        options,
+      );
       return;
     }
-    await this.#transport.send(m as JSONRPCMessage);
+    await this.#transport.send(m as JSONRPCMessage, options);
   }
 
   /** A session answers a server-to-client request: restore the upstream's id. */
-  async #answerFromSession(session: SharedSessionTransport, m: Message): Promise<void> {
+  async #answerFromSession(
+    session: SharedSessionTransport,
+    m: Message,
+    options: TransportSendOptions | undefined,
+  ): Promise<void> {
     const localId = String(m.id);
     const upstreamId = session.serverRequests.get(localId);
     if (upstreamId === undefined) {
@@ -317,22 +355,28 @@ export class SharedUpstreamHub implements SessionHub {
     }
     session.serverRequests.delete(localId);
     this.#serverRequests.delete(keyOf(upstreamId));
-    await this.#transport.send({ ...m, id: upstreamId } as JSONRPCMessage);
+    await this.#transport.send({ ...m, id: upstreamId } as JSONRPCMessage, options);
   }
 
   // ---- upstream -> client -------------------------------------------------
 
-  #fromUpstream(m: Message): void {
+  /** The session whose request an upstream message says it belongs to (e.g. an in-process server). */
+  #relatedSession(extra: unknown): SharedSessionTransport | undefined {
+    const related = (extra as { relatedRequestId?: RequestId } | undefined)?.relatedRequestId;
+    return related === undefined ? undefined : this.#requests.peek(related)?.owner;
+  }
+
+  #fromUpstream(m: Message, related: SharedSessionTransport | undefined): void {
     switch (classifyMessage(m)) {
       case "response":
       case "error":
         this.#answerFromUpstream(m);
         return;
       case "request":
-        this.#serverRequest(m);
+        this.#serverRequest(m, related);
         return;
       case "notification":
-        this.#upstreamNotification(m);
+        this.#upstreamNotification(m, related);
         return;
       default:
         this.#logger.debug("shared upstream: dropped an invalid message from the upstream");
@@ -363,14 +407,14 @@ export class SharedUpstreamHub implements SessionHub {
     session.deliver({ ...m, id: entry.originalId });
   }
 
-  #serverRequest(m: Message): void {
+  #serverRequest(m: Message, related: SharedSessionTransport | undefined): void {
     if (m.method === "ping") {
       this.#send({ jsonrpc: "2.0", id: m.id as RequestId, result: {} });
       return;
     }
     // Over stdio nothing ties a server request to the client request that caused it, so it goes
     // to the one session with requests in flight; when that is ambiguous it fails upstream.
-    const session = this.#onlySessionInFlight();
+    const session = related ?? this.#onlySessionInFlight();
     if (!session) {
       this.#send(
         jsonRpcError(
@@ -387,7 +431,7 @@ export class SharedUpstreamHub implements SessionHub {
     session.deliver({ ...m, id: localId });
   }
 
-  #upstreamNotification(m: Message): void {
+  #upstreamNotification(m: Message, related: SharedSessionTransport | undefined): void {
     const method = m.method as string;
     if (method === "notifications/progress") {
       const entry = this.#progress.get(String(m.params?.progressToken));
@@ -411,7 +455,7 @@ export class SharedUpstreamHub implements SessionHub {
     if (method === "notifications/message") {
       // To the one session in flight (it most likely caused it); otherwise only to sessions that
       // asked for logs with logging/setLevel. Each gets what its own level admits.
-      const only = this.#onlySessionInFlight();
+      const only = related ?? this.#onlySessionInFlight();
       const targets = only ? [only] : [...this.sessions].filter((s) => s.level !== undefined);
       for (const session of targets) {
         if (admits(session.level, m.params?.level)) session.deliver(m);
@@ -423,7 +467,7 @@ export class SharedUpstreamHub implements SessionHub {
       return;
     }
     // Anything else we do not understand: to the one session in flight, else to every session.
-    const only = this.#onlySessionInFlight();
+    const only = related ?? this.#onlySessionInFlight();
     for (const session of only ? [only] : this.sessions) session.deliver(m);
   }
 

@@ -1,7 +1,10 @@
 // One client session's view of a shared upstream: a virtual SDK Transport.
 // It holds only the per-session bookkeeping (requests in flight, subscriptions,
 // log level, server requests handed to it); the routing lives in the hub.
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, McpProxyError } from "./errors.js";
 import type { LoggingLevel } from "./shared-upstream-levels.js";
@@ -9,7 +12,11 @@ import type { LoggingLevel } from "./shared-upstream-levels.js";
 /** What a session needs from the hub it belongs to. */
 export interface SessionHub {
   start(): Promise<void>;
-  fromSession(session: SharedSessionTransport, message: JSONRPCMessage): Promise<void>;
+  fromSession(
+    session: SharedSessionTransport,
+    message: JSONRPCMessage,
+    options?: TransportSendOptions,
+  ): Promise<void>;
   detach(session: SharedSessionTransport): void;
 }
 
@@ -44,9 +51,10 @@ export class SharedSessionTransport implements Transport {
     return this.#hub.start();
   }
 
-  send(message: JSONRPCMessage): Promise<void> {
+  /** `options` reach the upstream's send with what is forwarded (e.g. an in-process server's authInfo). */
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#hub.fromSession(this, message);
+    return this.#hub.fromSession(this, message, options);
   }
 
   /** Ends this session only: its ids and subscriptions are released, the upstream lives on. */

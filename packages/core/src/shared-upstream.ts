@@ -11,15 +11,19 @@
 // - Requests get upstream ids from an IdRemapper and answers go back to their session with the
 //   original id. Progress tokens are rewritten to the remapped request id and routed back.
 //   notifications/cancelled is remapped, and the cancelled request is forgotten.
-// - Server-to-client requests (sampling, elicitation, roots) go to the one session with requests
-//   in flight; with none or several in flight they are answered upstream with a JSON-RPC error
+// - Server-to-client requests (sampling, elicitation, roots) go to the session whose request the
+//   upstream says they relate to (`relatedRequestId` in onmessage's extra, e.g. an in-process SDK
+//   Server), else to the one session with requests in flight; with none or several in flight they are answered upstream with a JSON-RPC error
 //   (-32603). `ping` from the upstream is answered here.
 // - list_changed notifications go to every session; resources/updated only to the sessions
 //   subscribed to that uri, with resources/subscribe and unsubscribe reference-counted upstream.
 // - logging/setLevel is answered here; the upstream is asked for the most verbose level any session
 //   wants. notifications/message goes to the one session in flight, else to the sessions that set a
 //   level; each session only gets messages at or above its own level.
-// - Other upstream notifications go to the one session in flight, else to every session.
+// - Other upstream notifications go to the related session (as above) or the one session in
+//   flight, else to every session.
+// - The options of a session's send (e.g. authInfo for an in-process server) reach the upstream's
+//   send with what is forwarded.
 // - Closing a session cancels its pending requests upstream and releases its subscriptions. When
 //   the upstream dies, every pending request gets a JSON-RPC error (-32000), every session closes,
 //   and the next `connect()` starts a fresh upstream.

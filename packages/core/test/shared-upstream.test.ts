@@ -372,3 +372,43 @@ async function rawInitialize(s: SharedUpstream, protocolVersion: string): Promis
   await transport.close();
   return message.result.protocolVersion;
 }
+
+describe("SharedUpstream over an upstream that relates its messages (e.g. in-process)", () => {
+  /** A scripted upstream: records what it is sent; `emit` plays the upstream's side. */
+  function scripted() {
+    const sent: Array<{ message: JSONRPCMessage; options: unknown }> = [];
+    const transport: Transport = {
+      start: async () => {},
+      close: async () => transport.onclose?.(),
+      send: async (message, options) => {
+        sent.push({ message, options });
+      },
+    };
+    const emit = (message: unknown, relatedRequestId?: string) =>
+      transport.onmessage?.(message as JSONRPCMessage, { relatedRequestId } as never);
+    return { transport, sent, emit };
+  }
+
+  it("passes send options upstream and routes by relatedRequestId with several sessions in flight", async () => {
+    const up = scripted();
+    shared = new SharedUpstream({ createTransport: () => up.transport });
+    const sessions = [shared.connect(), shared.connect()];
+    const received: JSONRPCMessage[][] = [[], []];
+    for (const [i, session] of sessions.entries()) {
+      session.onmessage = (m) => received[i]?.push(m);
+      await session.start();
+    }
+    const auth = { authInfo: { token: "t", clientId: "a", scopes: [] } };
+    await sessions[0]?.send({ jsonrpc: "2.0", id: 1, method: "tools/call" }, auth as never);
+    await sessions[1]?.send({ jsonrpc: "2.0", id: 1, method: "tools/call" });
+    expect(up.sent[0]?.options).toEqual(auth);
+    const second = (up.sent[1]?.message as { id?: string } | undefined)?.id;
+    up.emit({ jsonrpc: "2.0", id: 9, method: "sampling/createMessage", params: {} }, second);
+    up.emit({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info" } }, second);
+    expect(received[0]).toEqual([]);
+    expect(received[1]?.map((m) => (m as { method?: string }).method)).toEqual([
+      "sampling/createMessage",
+      "notifications/message",
+    ]);
+  });
+});
