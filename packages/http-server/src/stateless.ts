@@ -1,18 +1,18 @@
-// Stateless mode: no sessions, one shared, already-initialised upstream.
-// `initialize` is answered from the cached result; request ids (and progress
-// tokens) are remapped so concurrent clients can share the upstream; every
-// upstream message goes to the one request it belongs to, never broadcast.
+// Stateless mode: no sessions, one shared, already-initialised upstream behind
+// core's SharedUpstream. Each POST gets a short-lived virtual session for its
+// requests (ids, progress tokens and subscriptions are remapped and routed
+// there), closed once they are answered; `initialize` is answered here.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {
   classifyMessage,
   ErrorCodes,
-  IdRemapper,
   JsonRpcErrorCodes,
   jsonRpcError,
   type Logger,
   McpProxyError,
   messageId,
+  SharedUpstream,
 } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
@@ -25,35 +25,30 @@ import {
 import type { ParsedBody } from "./body.js";
 import { EventStream } from "./event-stream.js";
 import { Exchange } from "./exchange.js";
-import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
+import type { UpstreamSendOptions } from "./in-process.js";
 import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
 import { SessionUpstreams } from "./session-upstream.js";
 import type { PostContext } from "./streamable-session.js";
-import { SubscriptionCounter } from "./subscriptions.js";
 
 /** How long the shared upstream may take to answer our initialize. */
 export const STATELESS_INIT_TIMEOUT_MS = 30_000;
 
 interface Shared {
-  transport: Transport;
+  upstream: SharedUpstream;
+  /** Our own long-lived session: it initialised the upstream and carries notifications. */
+  primer: Transport;
   initResult: InitializeResult;
-  remapper: IdRemapper<Exchange>;
-  /** Upstream ids of requests we sent ourselves (initialize). */
-  own: Map<string, (message: JSONRPCMessage) => void>;
-  subscriptions: SubscriptionCounter;
-  /** Set once initialised; reported to onConnect and onClose. */
-  info?: SessionInfo;
-  /** Upstream ids of forwarded resources/subscribe requests -> their URI. */
-  subscribing: Map<string, string>;
 }
-
-type Params = { _meta?: Record<string, unknown>; progressToken?: unknown; [key: string]: unknown };
 
 export class StatelessUpstream {
   readonly #options: StartHTTPServerOptions;
   readonly #logger: Logger;
   readonly #heartbeatMs: number;
   readonly #inFlight = new Set<Exchange>();
+  /** Sessions holding one resources/subscribe each, by uri: a subscription outlives its POST. */
+  readonly #holders = new Map<string, Transport[]>();
+  /** Server-to-client requests handed to a POST's session, by the id the client saw. */
+  readonly #serverRequests = new Map<string, Transport>();
   #shared: Promise<Shared> | undefined;
   #closed = false;
   #negotiated: string | undefined;
@@ -78,81 +73,39 @@ export class StatelessUpstream {
 
   async handlePost(body: ParsedBody, ctx: PostContext): Promise<void> {
     const shared = await this.#ensure(ctx.req);
-    const requests = body.messages.filter((m) => classifyMessage(m) === "request");
-    if (requests.length === 0) {
-      ctx.res.writeHead(202).end();
-    }
-    const exchange =
-      requests.length === 0
-        ? undefined
-        : new Exchange({
-            res: ctx.res,
-            ids: requests.map((m) => messageId(m) as RequestId),
-            batch: body.batch,
-            sseAllowed: ctx.sseAllowed,
-            jsonAllowed: ctx.jsonAllowed,
-            headers: ctx.headers,
-            heartbeatMs: this.#heartbeatMs,
-            // No resumability without sessions: a stream is only its response.
-            openStream: () => new EventStream(`stateless.${randomUUID()}`, undefined, this.#logger),
-            onDone: (done) => {
-              this.#inFlight.delete(done);
-              for (const token of this.#tokensOf.get(done) ?? [])
-                this.#progressTokens.delete(token);
-              this.#tokensOf.delete(done);
-              shared.remapper.releaseOwner(done);
-            },
-          });
-    if (exchange) this.#inFlight.add(exchange);
     const sendOptions: UpstreamSendOptions = {
       authInfo: ctx.authInfo,
       requestInfo: { headers: ctx.req.headers },
     };
+    const requests = body.messages.filter((m) => classifyMessage(m) === "request");
+    if (requests.length === 0) ctx.res.writeHead(202).end();
+    const exchange = requests.length === 0 ? undefined : this.#exchange(requests, body, ctx);
+    const session = exchange && (await this.#open(shared, exchange));
     for (const message of body.messages) {
       const kind = classifyMessage(message);
-      const method = (message as { method?: string }).method;
-      if (kind === "request" && exchange) {
+      if (kind === "request" && exchange && session) {
         const id = messageId(message) as RequestId;
+        const method = (message as { method?: string }).method;
         if (method === "initialize") {
           exchange.deliver({
             jsonrpc: "2.0",
             id,
-            result: this.#initializeAnswer(shared.initResult, message),
+            result: initializeAnswer(shared.initResult, message),
           });
           continue;
         }
-        const uri = (message as { params?: { uri?: unknown } }).params?.uri;
-        if (method === "resources/subscribe" && typeof uri === "string") {
-          if (!shared.subscriptions.shouldForwardSubscribe(uri)) {
-            exchange.deliver({ jsonrpc: "2.0", id, result: {} });
-            continue;
-          }
-        } else if (method === "resources/unsubscribe" && typeof uri === "string") {
-          if (!shared.subscriptions.shouldForwardUnsubscribe(uri)) {
-            exchange.deliver({ jsonrpc: "2.0", id, result: {} });
-            continue;
-          }
-        }
-        const upstreamId = shared.remapper.outgoing(id, exchange);
-        if (method === "resources/subscribe" && typeof uri === "string")
-          shared.subscribing.set(upstreamId, uri);
-        const params = (message as { params?: Params }).params;
-        const meta = params?._meta;
-        // Progress tokens are client-chosen and may collide: use the upstream id instead.
-        if (meta && meta.progressToken !== undefined) {
-          this.#progressTokens.set(upstreamId, meta.progressToken);
-          this.#tokensOf.set(exchange, [...(this.#tokensOf.get(exchange) ?? []), upstreamId]);
-          meta.progressToken = upstreamId;
-        }
-        (message as { id: RequestId }).id = upstreamId;
-        this.#send(shared, message, sendOptions, exchange, id);
-      } else if (method === "notifications/initialized") {
-        // The shared upstream was initialised once, by us.
-      } else if (method === "notifications/cancelled") {
-        // Without a session the cancelled request cannot be attributed to a client safely.
-        this.#logger.debug("stateless cancellation dropped");
+        const target = await this.#sessionFor(shared, exchange, session, message);
+        target.send(message, sendOptions).catch((error: unknown) => {
+          this.#logger.warn("send to shared upstream failed", { error });
+          exchange.deliver(errorFor(id, "Upstream unavailable"));
+        });
+      } else if (kind === "response" || kind === "error") {
+        this.#answer(message, sendOptions);
       } else {
-        this.#send(shared, message, sendOptions, undefined, undefined);
+        // initialized is dropped (we initialised the upstream); cancelled has no request here.
+        shared.primer.send(message, sendOptions).catch((error: unknown) => {
+          this.#logger.warn("send to shared upstream failed", { error });
+        });
       }
     }
   }
@@ -163,39 +116,120 @@ export class StatelessUpstream {
     this.#shared = undefined;
     if (!shared) return;
     try {
-      await (await shared).transport.close();
+      await (await shared).upstream.close();
     } catch {
       // Failed to start or already closed.
     }
   }
 
-  #send(
-    shared: Shared,
-    message: JSONRPCMessage,
-    options: UpstreamSendOptions,
-    exchange: Exchange | undefined,
-    originalId: RequestId | undefined,
-  ): void {
-    shared.transport.send(message, options).catch((error: unknown) => {
-      this.#logger.warn("send to shared upstream failed", { error });
-      if (exchange && originalId !== undefined) {
-        shared.remapper.incoming(messageId(message) as RequestId);
-        exchange.deliver(errorFor(originalId, "Upstream unavailable"));
-      }
+  #exchange(requests: JSONRPCMessage[], body: ParsedBody, ctx: PostContext): Exchange {
+    const exchange = new Exchange({
+      res: ctx.res,
+      ids: requests.map((m) => messageId(m) as RequestId),
+      batch: body.batch,
+      sseAllowed: ctx.sseAllowed,
+      jsonAllowed: ctx.jsonAllowed,
+      headers: ctx.headers,
+      heartbeatMs: this.#heartbeatMs,
+      // No resumability without sessions: a stream is only its response.
+      openStream: () => new EventStream(`stateless.${randomUUID()}`, undefined, this.#logger),
+      onDone: (done) => {
+        this.#inFlight.delete(done);
+        for (const session of this.#sessions.get(done) ?? []) void session.close();
+        this.#sessions.delete(done);
+      },
     });
+    this.#inFlight.add(exchange);
+    return exchange;
   }
 
-  /** Agrees on the client's version when the upstream's is at least as new; never on one we do not speak. */
-  #initializeAnswer(result: InitializeResult, request: JSONRPCMessage): InitializeResult {
-    const requested = (request as { params?: { protocolVersion?: unknown } }).params
-      ?.protocolVersion;
-    const version =
-      typeof requested === "string" &&
-      SUPPORTED_PROTOCOL_VERSIONS.includes(requested) &&
-      requested <= result.protocolVersion
-        ? requested
-        : result.protocolVersion;
-    return { ...result, protocolVersion: version };
+  /** The exchange each session's messages go to (a subscription holder's changes on unsubscribe). */
+  readonly #targets = new WeakMap<Transport, Exchange>();
+  /** The sessions each exchange closes when it is done. */
+  readonly #sessions = new Map<Exchange, Transport[]>();
+
+  /**
+   * Where a request goes: the POST's session, except that each subscribe gets a session of its own
+   * that holds the subscription (core counts them per session) until an unsubscribe closes it.
+   */
+  async #sessionFor(
+    shared: Shared,
+    exchange: Exchange,
+    session: Transport,
+    message: JSONRPCMessage,
+  ): Promise<Transport> {
+    const method = (message as { method?: string }).method;
+    const uri = (message as { params?: { uri?: unknown } }).params?.uri;
+    if (typeof uri !== "string") return session;
+    if (method === "resources/subscribe") {
+      const holder = await this.#open(shared, exchange, false);
+      this.#holders.set(uri, [...(this.#holders.get(uri) ?? []), holder]);
+      const release = holder.onclose;
+      holder.onclose = () => {
+        release?.();
+        const left = (this.#holders.get(uri) ?? []).filter((h) => h !== holder);
+        if (left.length > 0) this.#holders.set(uri, left);
+        else this.#holders.delete(uri);
+      };
+      return holder;
+    }
+    if (method !== "resources/unsubscribe") return session;
+    const holder = this.#holders.get(uri)?.pop();
+    if (!holder) return session;
+    // Answered on the holder, which then closes with this exchange.
+    this.#targets.set(holder, exchange);
+    this.#sessions.get(exchange)?.push(holder);
+    return holder;
+  }
+
+  /** A virtual session on the shared upstream for one POST's requests, closed when they are answered. */
+  async #open(shared: Shared, exchange: Exchange, closeWithExchange = true): Promise<Transport> {
+    const session = shared.upstream.connect();
+    this.#targets.set(session, exchange);
+    if (closeWithExchange)
+      this.#sessions.set(exchange, [...(this.#sessions.get(exchange) ?? []), session]);
+    session.onmessage = (message) => {
+      const exchange = this.#targets.get(session);
+      if (!exchange) return;
+      const kind = classifyMessage(message);
+      if (kind === "response" || kind === "error" || exchange.canStream) {
+        if (kind === "request") this.#serverRequests.set(String(messageId(message)), session);
+        exchange.deliver(message);
+        return;
+      }
+      this.#logger.debug("stateless: server message with no request to route to", {
+        method: (message as { method?: string }).method,
+      });
+      if (kind === "request") {
+        // Do not leave the upstream waiting for an answer no client will give.
+        const error = jsonRpcError(
+          messageId(message) as RequestId,
+          JsonRpcErrorCodes.INTERNAL_ERROR,
+          "No client request to route this to",
+        );
+        void session.send(error as JSONRPCMessage).catch(() => undefined);
+      }
+    };
+    session.onclose = () => {
+      for (const [id, owner] of this.#serverRequests)
+        if (owner === session) this.#serverRequests.delete(id);
+    };
+    await session.start();
+    return session;
+  }
+
+  /** A client's answer to a server request, which went out on the session of an earlier POST. */
+  #answer(message: JSONRPCMessage, options: UpstreamSendOptions): void {
+    const id = String(messageId(message));
+    const owner = this.#serverRequests.get(id);
+    this.#serverRequests.delete(id);
+    if (!owner) {
+      this.#logger.debug("stateless: dropped an answer to no pending server request");
+      return;
+    }
+    owner.send(message, options).catch((error: unknown) => {
+      this.#logger.warn("send to shared upstream failed", { error });
+    });
   }
 
   #ensure(req: IncomingMessage): Promise<Shared> {
@@ -207,9 +241,7 @@ export class StatelessUpstream {
         throw new McpProxyError(
           ErrorCodes.SPAWN_FAILED,
           "Bad Gateway: the shared upstream could not be started",
-          {
-            cause,
-          },
+          { cause },
         );
       });
       this.#shared = starting;
@@ -223,22 +255,27 @@ export class StatelessUpstream {
 
   async #start(req: IncomingMessage): Promise<Shared> {
     const opened = await this.#upstreams.open(req, undefined);
-    const transport = opened.transport;
-    const shared: Shared = {
-      transport,
-      initResult: undefined as unknown as InitializeResult,
-      remapper: new IdRemapper<Exchange>("s"),
-      own: new Map(),
-      subscriptions: new SubscriptionCounter(),
-      subscribing: new Map(),
+    const upstream = new SharedUpstream({
+      // One SharedUpstream per upstream: when it dies, the next request opens a fresh one.
+      createTransport: () => opened.transport,
+      logger: this.#logger,
+    });
+    const primer = upstream.connect();
+    let info: SessionInfo | undefined;
+    let current: Shared | undefined;
+    primer.onclose = () => {
+      if (info) {
+        const closed = info;
+        void Promise.resolve()
+          .then(() => this.#options.onClose?.(closed))
+          .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
+      }
+      // The next request starts a fresh shared upstream.
+      void this.#shared?.then((shared) => {
+        if (shared === current) this.#shared = undefined;
+      });
     };
-    transport.onmessage = (message, extra) =>
-      this.#fromUpstream(shared, message, extra as UpstreamMessageExtra);
-    transport.onerror = (error) => this.#logger.debug("shared upstream error", { error });
-    transport.onclose = () => this.#upstreamClosed(shared);
-    await transport.start();
-    const initId = `init-${randomUUID()}`;
-    const response = await new Promise<JSONRPCMessage>((resolve, reject) => {
+    const response = new Promise<JSONRPCMessage>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           reject(
@@ -247,141 +284,63 @@ export class StatelessUpstream {
         STATELESS_INIT_TIMEOUT_MS,
       );
       timer.unref();
-      shared.own.set(initId, (message) => {
+      primer.onmessage = (message) => {
+        if (messageId(message) !== "init") return;
         clearTimeout(timer);
         resolve(message);
+      };
+      const closed = primer.onclose;
+      primer.onclose = () => {
+        clearTimeout(timer);
+        reject(new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "The shared upstream closed"));
+        closed?.();
+      };
+    });
+    response.catch(() => undefined); // awaited below unless start or send fails first
+    try {
+      await primer.start();
+      await primer.send({
+        jsonrpc: "2.0",
+        id: "init",
+        method: "initialize",
+        params: {
+          protocolVersion: LATEST_PROTOCOL_VERSION,
+          // Advertise what clients may answer; each server request is routed to one client.
+          capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
+          clientInfo: { name: "mcp-proxy-stateless", version: "1.0.0" },
+        },
       });
-      transport
-        .send({
-          jsonrpc: "2.0",
-          id: initId,
-          method: "initialize",
-          params: {
-            protocolVersion: LATEST_PROTOCOL_VERSION,
-            // Advertise what clients may answer; each server request is routed to one client.
-            capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
-            clientInfo: { name: "mcp-proxy-stateless", version: "1.0.0" },
-          },
-        })
-        .catch(reject);
-    });
-    if (!("result" in response)) {
-      await transport.close().catch(() => undefined);
-      throw new McpProxyError(
-        ErrorCodes.UPSTREAM_CLOSED,
-        "The shared upstream rejected initialize",
-      );
-    }
-    shared.initResult = response.result as InitializeResult;
-    this.#negotiated = shared.initResult.protocolVersion;
-    await transport.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    shared.info = { transport: "stateless", server: opened.server, upstream: opened.source };
-    await this.#options.onConnect?.(shared.info);
-    return shared;
-  }
-
-  #fromUpstream(
-    shared: Shared,
-    message: JSONRPCMessage,
-    extra: UpstreamMessageExtra | undefined,
-  ): void {
-    const kind = classifyMessage(message);
-    if (kind === "response" || kind === "error") {
-      const id = messageId(message);
-      const own = typeof id === "string" ? shared.own.get(id) : undefined;
-      if (own && id !== undefined) {
-        shared.own.delete(id as string);
-        own(message);
-        return;
+      const answer = await response;
+      if (!("result" in answer)) {
+        throw new McpProxyError(
+          ErrorCodes.UPSTREAM_CLOSED,
+          "The shared upstream rejected initialize",
+        );
       }
-      const entry = id === undefined ? undefined : shared.remapper.incoming(id);
-      if (!entry) return;
-      const uri = shared.subscribing.get(id as string);
-      if (uri !== undefined) {
-        shared.subscribing.delete(id as string);
-        if (kind === "response") shared.subscriptions.subscribed(uri);
-      }
-      (message as { id: RequestId }).id = entry.originalId;
-      entry.owner.deliver(message);
-      return;
+      const initResult = answer.result as InitializeResult;
+      await primer.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      current = { upstream, primer, initResult };
+    } catch (error) {
+      await upstream.close();
+      throw error;
     }
-    const target = this.#ownerOf(shared, message, extra);
-    if (target?.canStream) {
-      target.deliver(message);
-      return;
-    }
-    this.#logger.debug("stateless: server message with no request to route to", {
-      method: (message as { method?: string }).method,
-    });
-    if (kind === "request") {
-      // Do not leave the upstream waiting for an answer no client will give.
-      const id = messageId(message) as RequestId;
-      void shared.transport
-        .send(
-          jsonRpcError(
-            id,
-            JsonRpcErrorCodes.INTERNAL_ERROR,
-            "No client request to route this to",
-          ) as JSONRPCMessage,
-        )
-        .catch(() => undefined);
-    }
+    this.#negotiated = current.initResult.protocolVersion;
+    info = { transport: "stateless", server: opened.server, upstream: opened.source };
+    await this.#options.onConnect?.(info);
+    return current;
   }
+}
 
-  /** The exchange a server-initiated message belongs to, if it can be told. */
-  #ownerOf(
-    shared: Shared,
-    message: JSONRPCMessage,
-    extra: UpstreamMessageExtra | undefined,
-  ): Exchange | undefined {
-    if (extra?.relatedRequestId !== undefined) {
-      const entry = shared.remapper.peek(extra.relatedRequestId);
-      if (entry) return entry.owner;
-    }
-    const params = (message as { params?: Params }).params;
-    if ((message as { method?: string }).method === "notifications/progress" && params) {
-      const entry =
-        typeof params.progressToken === "string"
-          ? shared.remapper.peek(params.progressToken)
-          : undefined;
-      if (!entry) return undefined;
-      // Give the client back its own token.
-      const original = this.#originalProgressToken(entry.owner, params.progressToken as string);
-      if (original !== undefined) params.progressToken = original;
-      return entry.owner;
-    }
-    // Unrelated (a raw upstream does not say): only unambiguous with one request in flight.
-    if (this.#inFlight.size === 1) return [...this.#inFlight][0];
-    return undefined;
-  }
-
-  /** Upstream progress token -> the client's own token. */
-  readonly #progressTokens = new Map<string, unknown>();
-  readonly #tokensOf = new Map<Exchange, string[]>();
-
-  #originalProgressToken(_owner: Exchange, upstreamToken: string): unknown {
-    return this.#progressTokens.get(upstreamToken);
-  }
-
-  #upstreamClosed(shared: Shared): void {
-    for (const entry of shared.remapper.drain()) {
-      entry.owner.deliver(errorFor(entry.originalId, "Upstream closed"));
-    }
-    for (const resolve of shared.own.values()) {
-      resolve(errorFor("init", "Upstream closed") as JSONRPCMessage);
-    }
-    shared.own.clear();
-    const info = shared.info;
-    if (info) {
-      void Promise.resolve()
-        .then(() => this.#options.onClose?.(info))
-        .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
-    }
-    // The next request starts a fresh shared upstream.
-    void this.#shared?.then((current) => {
-      if (current === shared) this.#shared = undefined;
-    });
-  }
+/** Agrees on the client's version when the upstream's is at least as new; never on one we do not speak. */
+function initializeAnswer(result: InitializeResult, request: JSONRPCMessage): InitializeResult {
+  const requested = (request as { params?: { protocolVersion?: unknown } }).params?.protocolVersion;
+  const version =
+    typeof requested === "string" &&
+    SUPPORTED_PROTOCOL_VERSIONS.includes(requested) &&
+    requested <= result.protocolVersion
+      ? requested
+      : result.protocolVersion;
+  return { ...result, protocolVersion: version };
 }
 
 function errorFor(id: RequestId, message: string): JSONRPCMessage {
