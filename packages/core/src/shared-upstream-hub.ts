@@ -449,7 +449,9 @@ export class SharedUpstreamHub implements SessionHub {
     }
     if (method === "notifications/resources/updated") {
       const subscribers = this.#subscriptions.get(String(m.params?.uri));
-      for (const session of subscribers ?? []) session.deliver(m);
+      // Nobody subscribed through us (servers may notify unasked): to the session that caused it.
+      const cause = subscribers ? undefined : (related ?? this.#onlySessionInFlight());
+      for (const session of subscribers ?? (cause ? [cause] : [])) session.deliver(m);
       return;
     }
     if (method === "notifications/message") {
@@ -514,7 +516,8 @@ export class SharedUpstreamHub implements SessionHub {
 
 const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 
-const goneError = () => new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "The shared upstream closed");
+const goneError = () =>
+  new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "Upstream closed: the shared upstream ended");
 
 function upstreamGoneError(id: RequestId) {
   const wire = toWireError(goneError());

@@ -16,7 +16,8 @@
 //   Server), else to the one session with requests in flight; with none or several in flight they are answered upstream with a JSON-RPC error
 //   (-32603). `ping` from the upstream is answered here.
 // - list_changed notifications go to every session; resources/updated only to the sessions
-//   subscribed to that uri, with resources/subscribe and unsubscribe reference-counted upstream.
+//   subscribed to that uri (when none is, to the related or the one session in flight), with
+//   resources/subscribe and unsubscribe reference-counted upstream.
 // - logging/setLevel is answered here; the upstream is asked for the most verbose level any session
 //   wants. notifications/message goes to the one session in flight, else to the sessions that set a
 //   level; each session only gets messages at or above its own level.

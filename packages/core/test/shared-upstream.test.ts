@@ -405,10 +405,16 @@ describe("SharedUpstream over an upstream that relates its messages (e.g. in-pro
     const second = (up.sent[1]?.message as { id?: string } | undefined)?.id;
     up.emit({ jsonrpc: "2.0", id: 9, method: "sampling/createMessage", params: {} }, second);
     up.emit({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info" } }, second);
+    // Nobody subscribed: an unasked resources/updated goes to the session that caused it.
+    up.emit(
+      { jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri: "x" } },
+      second,
+    );
     expect(received[0]).toEqual([]);
     expect(received[1]?.map((m) => (m as { method?: string }).method)).toEqual([
       "sampling/createMessage",
       "notifications/message",
+      "notifications/resources/updated",
     ]);
   });
 });
