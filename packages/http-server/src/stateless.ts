@@ -189,17 +189,24 @@ export class StatelessUpstream {
     if (closeWithExchange)
       this.#sessions.set(exchange, [...(this.#sessions.get(exchange) ?? []), session]);
     session.onmessage = (message) => {
-      const exchange = this.#targets.get(session);
+      let exchange = this.#targets.get(session);
       if (!exchange) return;
       const kind = classifyMessage(message);
+      const method = (message as { method?: string }).method;
+      if (method === "notifications/resources/updated" && !exchange.canStream) {
+        // A subscription's POST is long over: the only request in flight, if one, is the best guess
+        // (once, from the first of the uri's holders).
+        const uri = (message as { params?: { uri?: unknown } }).params?.uri;
+        const first = this.#holders.get(String(uri))?.[0] === session;
+        const only = this.#inFlight.size === 1 ? [...this.#inFlight][0] : undefined;
+        if (first && only) exchange = only;
+      }
       if (kind === "response" || kind === "error" || exchange.canStream) {
         if (kind === "request") this.#serverRequests.set(String(messageId(message)), session);
         exchange.deliver(message);
         return;
       }
-      this.#logger.debug("stateless: server message with no request to route to", {
-        method: (message as { method?: string }).method,
-      });
+      this.#logger.debug("stateless: server message with no request to route to", { method });
       if (kind === "request") {
         // Do not leave the upstream waiting for an answer no client will give.
         const error = jsonRpcError(
