@@ -204,6 +204,8 @@ export class StatelessUpstream {
       if (kind === "response" || kind === "error" || exchange.canStream) {
         if (kind === "request") this.#serverRequests.set(String(messageId(message)), session);
         exchange.deliver(message);
+        // A subscription holder whose subscribe failed holds nothing.
+        if (kind === "error" && !closeWithExchange) void session.close();
         return;
       }
       this.#logger.debug("stateless: server message with no request to route to", { method });

@@ -1,8 +1,11 @@
 // Stateless mode: one shared, already-initialised upstream serves concurrent
 // clients; ids and progress tokens are remapped so nothing crosses over.
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { CONFORMANCE_SERVER } from "@mcp-proxy/test-utils";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { CONFORMANCE_SERVER, fixturePath, waitFor } from "@mcp-proxy/test-utils";
+import {
+  type JSONRPCMessage,
+  ResourceUpdatedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import {
   connectStreamable,
@@ -117,5 +120,30 @@ describe("stateless mode", () => {
     expect(upstreamMethods).toEqual(["resources/subscribe"]);
     await b?.unsubscribeResource({ uri });
     expect(upstreamMethods).toEqual(["resources/subscribe", "resources/unsubscribe"]);
+  });
+});
+
+describe("stateless subscriptions", () => {
+  it("delivers a subscribed resources/updated to the one request in flight", async () => {
+    const { url } = await startEcho({
+      stateless: true,
+      createUpstream: () =>
+        new ChildProcessTransport({
+          command: process.execPath,
+          args: [fixturePath("subscribable-server.mjs")],
+          stderr: "ignore",
+        }),
+    });
+    const client = await connectStreamable(`${url}/mcp`);
+    const updated: string[] = [];
+    client.setNotificationHandler(
+      ResourceUpdatedNotificationSchema,
+      (n) => void updated.push(n.params.uri),
+    );
+    const uri = "fixture://greeting";
+    await client.subscribeResource({ uri });
+    await client.callTool({ name: "touch", arguments: { uri } });
+    await waitFor(() => updated.length > 0, 5000);
+    expect(updated).toEqual([uri]);
   });
 });
