@@ -61,6 +61,22 @@ async function pidOf(client: Client): Promise<number> {
   return (JSON.parse(textOf(result)) as { pid: number }).pid;
 }
 
+/** A SharedUpstream over echo children whose every upstream-bound message is recorded in `sent`. */
+function recordingShared(sent: JSONRPCMessage[]): SharedUpstream {
+  return new SharedUpstream({
+    createTransport: () => {
+      const child = echoChild();
+      children.push(child);
+      const send = child.send.bind(child);
+      child.send = (message, options) => {
+        sent.push(message);
+        return send(message, options);
+      };
+      return child;
+    },
+  });
+}
+
 describe("SharedUpstream", () => {
   it("runs two clients on one child and answers the second initialize from the cache", async () => {
     const s = sharedEcho();
@@ -258,18 +274,7 @@ describe("SharedUpstream", () => {
 
   it("never agrees to a protocol version the upstream did not, and sends initialized once", async () => {
     const sent: JSONRPCMessage[] = [];
-    shared = new SharedUpstream({
-      createTransport: () => {
-        const child = echoChild();
-        children.push(child);
-        const send = child.send.bind(child);
-        child.send = (message, options) => {
-          sent.push(message);
-          return send(message, options);
-        };
-        return child;
-      },
-    });
+    shared = recordingShared(sent);
     const a = await connectClient(shared);
     expect(a.client.getServerVersion()?.name).toBe("echo-fixture");
     const agreed = await rawInitialize(shared, "2024-11-05");
@@ -282,18 +287,7 @@ describe("SharedUpstream", () => {
 
   it("remaps notifications/cancelled to the upstream id", async () => {
     const sent: JSONRPCMessage[] = [];
-    shared = new SharedUpstream({
-      createTransport: () => {
-        const child = echoChild();
-        children.push(child);
-        const send = child.send.bind(child);
-        child.send = (message, options) => {
-          sent.push(message);
-          return send(message, options);
-        };
-        return child;
-      },
-    });
+    shared = recordingShared(sent);
     const a = await connectClient(shared);
     const abort = new AbortController();
     const call = a.client.callTool({ name: "slow", arguments: { ms: 5000, steps: 1 } }, undefined, {
