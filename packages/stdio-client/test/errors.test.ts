@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeRunners, spawnRunner } from "./helpers/runner.js";
 import { closeServers, startSseServer } from "./helpers/servers.js";
@@ -56,10 +57,20 @@ describe("failures reach the local client as errors, never hangs", () => {
     const server = await startSseServer();
     const runner = spawnRunner({ url: server.url, transport: "sse" });
     await runner.client.connect(runner.transport);
+    // Chain, not replace, the SDK client's own close handler: it is what rejects
+    // pending requests if the runner ends without answering them.
+    const clientOnClose = runner.transport.onclose;
     const exited = new Promise<void>((resolve) => {
-      runner.transport.onclose = () => resolve();
+      runner.transport.onclose = () => {
+        clientOnClose?.();
+        resolve();
+      };
     });
+    const posts = () => server.requests.filter((r) => r.method === "POST").length;
+    const before = posts();
     const slow = runner.client.callTool({ name: "slow", arguments: { ms: 5000, steps: 1 } });
+    // Drop only once the call has reached the server, so it is pending in the runner.
+    await waitFor(() => posts() > before);
     await server.dropSessions();
     await expect(slow).rejects.toThrow(/closed the SSE stream/);
     await exited;
