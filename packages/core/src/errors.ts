@@ -30,6 +30,8 @@ export const ErrorCodes = {
   FORBIDDEN: "ERR_FORBIDDEN",
   BAD_REQUEST: "ERR_BAD_REQUEST",
   INTERNAL: "ERR_INTERNAL",
+  /** The server or gateway is closing and takes no new work (503). */
+  SHUTTING_DOWN: "ERR_SHUTTING_DOWN",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -118,6 +120,7 @@ const WIRE: Partial<Record<ErrorCode, WireError>> = {
   ERR_BODY_TOO_LARGE: { status: 413, jsonRpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, jsonRpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
   ERR_TOO_MANY_SESSIONS: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
+  ERR_SHUTTING_DOWN: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_EXITED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_CLOSED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_SPAWN_FAILED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },

@@ -95,3 +95,35 @@ describe("ModernGateway translation of legacy-only error codes", () => {
     });
   });
 });
+
+describe("ModernGateway's own failures carry an HTTP status", () => {
+  it("suggests none for an upstream's JSON-RPC error", async () => {
+    const gateway = inProcessGateway();
+    const c = collect();
+    await gateway.handle(modernRequest(1, "resources/read", { uri: "test://missing" }), c.sink);
+    expect((await c.response).error).toBeDefined();
+    expect(c.status()).toBeUndefined();
+  });
+
+  it("suggests 502 when the upstream cannot be created", async () => {
+    const gateway = new ModernGateway({
+      createUpstream: () => {
+        throw new Error("no upstream today");
+      },
+    });
+    gateways.push(gateway);
+    const c = collect();
+    await gateway.handle(modernRequest(2, "tools/list"), c.sink);
+    expect((await c.response).error).toMatchObject({ code: -32000 });
+    expect(c.status()).toBe(502);
+  });
+
+  it("suggests 503 once the gateway is closed", async () => {
+    const gateway = inProcessGateway();
+    await gateway.close();
+    const c = collect();
+    await gateway.handle(modernRequest(3, "tools/list"), c.sink);
+    expect((await c.response).error).toMatchObject({ code: -32000, message: "Gateway closed" });
+    expect(c.status()).toBe(503);
+  });
+});

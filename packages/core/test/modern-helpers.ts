@@ -15,12 +15,15 @@ export interface Collected {
   notes: JSONRPCNotification[];
   response: Promise<Record<string, unknown>>;
   responded: () => boolean;
+  /** The HTTP status the gateway suggested with its answer (only for its own failures). */
+  status: () => number | undefined;
 }
 
 export function collect(): Collected {
   const notes: JSONRPCNotification[] = [];
   let resolve!: (m: Record<string, unknown>) => void;
   let done = false;
+  let status: number | undefined;
   const response = new Promise<Record<string, unknown>>((r) => {
     resolve = r;
   });
@@ -28,10 +31,12 @@ export function collect(): Collected {
     notes,
     response,
     responded: () => done,
+    status: () => status,
     sink: {
       notify: (n) => notes.push(n),
-      respond: (m) => {
+      respond: (m, s) => {
         done = true;
+        status = s;
         resolve(m as unknown as Record<string, unknown>);
       },
     },

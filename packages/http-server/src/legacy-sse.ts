@@ -107,7 +107,7 @@ export async function handleSseStream(
 ): Promise<void> {
   if (req.method !== "GET") throw new MethodNotAllowedError("GET");
   if (ctx.closing)
-    throw new McpProxyError(ErrorCodes.TOO_MANY_SESSIONS, "Service Unavailable: shutting down");
+    throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
   const release = ctx.sessions.reserve();
   try {
     const id = randomUUID();

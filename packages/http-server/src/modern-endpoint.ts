@@ -146,13 +146,15 @@ export class ModernEndpoint {
         // JSON-only clients cannot receive notifications: they get the final answer alone.
         openStream()?.writeMessage(notification);
       },
-      respond: (response: JSONRPCResultResponse | JSONRPCErrorResponse) => {
+      respond: (response: JSONRPCResultResponse | JSONRPCErrorResponse, proxyStatus?: number) => {
         if (sse) {
           sse.writeMessage(response);
           sse.end();
           return;
         }
-        const status = "error" in response ? modernErrorStatus(response.error.code) : 200;
+        // The proxy's own failures (upstream unreachable: 502) keep their status, as on the 2025 path.
+        const status =
+          "error" in response ? (proxyStatus ?? modernErrorStatus(response.error.code)) : 200;
         sendJson(res, status, response);
       },
     };

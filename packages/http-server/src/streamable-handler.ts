@@ -155,7 +155,7 @@ async function dispatchPost(
 
 async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<StreamableSession> {
   if (ctx.closing)
-    throw new McpProxyError(ErrorCodes.TOO_MANY_SESSIONS, "Service Unavailable: shutting down");
+    throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
   const release = ctx.sessions.reserve();
   try {
     const id = randomUUID();

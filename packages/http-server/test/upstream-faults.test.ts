@@ -13,6 +13,7 @@ import {
   startEcho,
   textOf,
 } from "./helpers.js";
+import { modernRequest, postModern } from "./modern-helpers.js";
 
 describe("upstream faults", () => {
   it("fails the pending requests of the dead session only", async () => {
@@ -100,6 +101,19 @@ describe("upstream start failures", () => {
       expect(body).toMatchObject({ id: 3, error: { code: -32000 } });
     },
   );
+
+  it("answers a 2026-07-28 request with 502 when the upstream cannot be created", async () => {
+    const { url } = await startEcho({
+      createUpstream: () => {
+        throw new Error("no upstream today");
+      },
+    });
+    const res = await postModern(url, modernRequest("tools/list", {}, { id: 7 }));
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { id: number; error: { code: number; message: string } };
+    expect(body).toMatchObject({ id: 7, error: { code: -32000 } });
+    expect(body.error.message).toMatch(/upstream could not be created/);
+  });
 
   it("answers 502 when the command does not exist", async () => {
     const { url } = await startEcho({

@@ -30,7 +30,7 @@ import { LegacyListeners } from "./listen.js";
 import { INPUT_CAPABLE_METHODS } from "./mrtr.js";
 import { routeUpstreamNotification } from "./notifications.js";
 import { UpstreamPool } from "./pool.js";
-import { closedError, type ModernSink, safeRespond, wireError } from "./sink.js";
+import { gatewayClosed, type ModernSink, respondFailure, safeRespond } from "./sink.js";
 import { SubscriptionRegistry } from "./subscriptions.js";
 import { ToolSchemaCache } from "./tool-schemas.js";
 import { completeResult, translateLegacyError, upstreamRequest } from "./translate.js";
@@ -144,14 +144,14 @@ export class ModernGateway {
   async handle(request: JSONRPCRequest, sink: ModernSink, signal?: AbortSignal): Promise<void> {
     const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
     if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
-    if (this.#closed) return safeRespond(sink, closedError(request.id));
+    if (this.#closed) return respondFailure(sink, request.id, gatewayClosed());
     if (request.method === "subscriptions/listen") return this.listen(request, sink, signal);
     if (signal?.aborted) return;
     if (this.#pool.era === undefined) {
       try {
         await this.#pool.acquire(undefined);
       } catch (error) {
-        return safeRespond(sink, wireError(request.id, error));
+        return respondFailure(sink, request.id, error);
       }
     }
     const params = request.params as Record<string, unknown> | undefined;
@@ -182,11 +182,11 @@ export class ModernGateway {
   async listen(request: JSONRPCRequest, sink: ModernSink, signal?: AbortSignal): Promise<void> {
     const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
     if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
-    if (this.#closed) return safeRespond(sink, closedError(request.id));
+    if (this.#closed) return respondFailure(sink, request.id, gatewayClosed());
     try {
       await this.#pool.acquire(undefined);
     } catch (error) {
-      return safeRespond(sink, wireError(request.id, error));
+      return respondFailure(sink, request.id, error);
     }
     if (this.#pool.era === "modern") return this.#forward(request, sink, signal);
     return this.#listeners.listen(request, sink, signal);
@@ -246,7 +246,7 @@ export class ModernGateway {
         upstream = await this.#pool.acquire(call);
       }
     } catch (error) {
-      return safeRespond(sink, wireError(request.id, error));
+      return respondFailure(sink, request.id, error);
     }
     if (signal?.aborted) return endCall(call);
     const { round, done } = this.#newRound(call, request, sink, signal);
@@ -263,7 +263,7 @@ export class ModernGateway {
       if (call.ended) return;
       upstream.remapper.incoming(call.upstreamId);
       endCall(call);
-      if (call.round) this.#answer(call.round, wireError(call.round.clientId, error));
+      if (call.round) this.#fail(call.round, error);
     });
     return done;
   }
@@ -315,6 +315,12 @@ export class ModernGateway {
     round.finish();
   }
 
+  /** Ends the round with the proxy's own failure (and its HTTP status). */
+  #fail(round: Round, error: unknown): void {
+    respondFailure(round.sink, round.clientId, error);
+    round.finish();
+  }
+
   // ---- upstream messages ---------------------------------------------------
 
   #onMessage(upstream: Upstream<Call>, message: JSONRPCMessage): void {
@@ -345,7 +351,7 @@ export class ModernGateway {
     for (const call of [...upstream.calls]) {
       const round = call.round;
       endCall(call);
-      if (round) this.#answer(round, wireError(round.clientId, error));
+      if (round) this.#fail(round, error);
     }
   }
 

@@ -2,6 +2,7 @@
 // (giving concurrent interactive calls their own when allowed), starts and
 // replaces them, re-subscribes listeners' resources, and counts failures for
 // the health check.
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, McpProxyError } from "../errors.js";
 import { type Call, endCall } from "./call.js";
@@ -61,8 +62,7 @@ export class UpstreamPool {
    * a stdio upstream's request carries nothing to attribute it by.
    */
   async acquire(call: Call | undefined): Promise<Upstream<Call>> {
-    if (this.#hooks.isClosed())
-      throw new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "Gateway closed");
+    if (this.#hooks.isClosed()) throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Gateway closed");
     if (!this.healthy) {
       throw new McpProxyError(
         ErrorCodes.UPSTREAM_EXITED,
@@ -118,8 +118,15 @@ export class UpstreamPool {
   }
 
   #spawn(): Slot {
+    let transport: Transport;
+    try {
+      transport = this.#o.createUpstream();
+    } catch (cause) {
+      this.#failures.push(Date.now());
+      throw startFailure(cause);
+    }
     const upstream = new Upstream<Call>(
-      this.#o.createUpstream(),
+      transport,
       (u, m) => this.#hooks.onMessage(u, m),
       (u, e) => this.#onClosed(u, e),
     );
@@ -138,6 +145,9 @@ export class UpstreamPool {
             void this.subscribe(upstream, "resources/subscribe", uri);
           }
         }
+      })
+      .catch((cause: unknown) => {
+        throw startFailure(cause);
       });
     const slot: Slot = { upstream, ready };
     this.#slots.push(slot);
@@ -156,7 +166,7 @@ export class UpstreamPool {
     const i = this.#slots.findIndex((s) => s.upstream === upstream);
     if (i !== -1) this.#slots.splice(i, 1);
     if (this.#hooks.isClosed())
-      error = new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "Gateway closed");
+      error = new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Gateway closed");
     else if (upstream.identity) {
       this.#failures.push(Date.now());
       this.#o.logger.warn("upstream closed", { error });
@@ -180,4 +190,17 @@ export class UpstreamPool {
       this.#failures.shift();
     return this.#failures.length;
   }
+}
+
+/** A failure to create or start an upstream, as the proxy's own error (502 over HTTP). */
+function startFailure(cause: unknown): McpProxyError {
+  if (cause instanceof McpProxyError) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new McpProxyError(
+    ErrorCodes.SPAWN_FAILED,
+    `The upstream could not be started: ${reason}`,
+    {
+      cause,
+    },
+  );
 }
