@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeRunners, spawnRunner } from "./helpers/runner.js";
@@ -51,6 +51,32 @@ describe("failures reach the local client as errors, never hangs", () => {
       requestTimeout: 300,
     });
     await expect(runner.client.connect(runner.transport)).rejects.toThrow(/timed out/);
+  });
+
+  it("times out a TLS handshake that never completes (connectTimeout)", async () => {
+    // A TCP listener that accepts and never answers the ClientHello: undici's
+    // connect phase (TCP plus TLS) is what times out, not the request.
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const { port } = silent.address() as AddressInfo;
+    const runner = spawnRunner({
+      url: `https://127.0.0.1:${port}/mcp`,
+      transport: "stream",
+      protocol: "legacy",
+      connectTimeout: 300,
+      requestTimeout: 60_000,
+    });
+    await expect(runner.client.connect(runner.transport)).rejects.toThrow(/timed out/);
+    expect(runner.stderr()).toMatch(/Connect Timeout|UND_ERR_CONNECT_TIMEOUT|connect timeout/i);
+    expect(sockets.size).toBeGreaterThanOrEqual(1);
   });
 
   it("ends when an SSE server closes its stream, failing what was pending", async () => {
