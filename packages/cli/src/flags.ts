@@ -423,7 +423,8 @@ export const STDIO_FLAGS: readonly FlagSpec[] = [
       "PEM file of the CA certificates to trust for the remote server (replaces the default roots)",
   },
   LOG_LEVEL,
-  { ...DEBUG, description: "Log level debug" },
+  DEBUG,
+  LOG_FILE,
   HELP,
   VERSION,
 ];

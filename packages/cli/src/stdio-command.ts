@@ -2,13 +2,20 @@
 // stdin/stdout for a stdio-only client and forwards to a remote HTTP server.
 import { createStderrLogger } from "@mcp-proxy/core";
 import { startStdioServer } from "@mcp-proxy/stdio-client";
+import { tapTransport } from "@mcp-proxy/tap";
 import type { StdioConfig } from "./config.js";
 import { checkReadable } from "./preflight.js";
+import { openTrafficLog } from "./traffic-log.js";
 
 /** Runs stdio mode until stdin ends or a signal arrives; resolves with the exit code. */
 export async function runStdio(config: StdioConfig): Promise<number> {
   checkReadable("--sslCa", config.sslCa);
   const logger = createStderrLogger(config.logging.logLevel);
+  // stdout is the protocol: the traffic log goes to stderr (--debug) or a file (--log-file).
+  const log = openTrafficLog({
+    human: config.logging.debug,
+    ...(config.logging.logFile ? { file: config.logging.logFile } : {}),
+  });
   const handle = await startStdioServer({
     url: config.url,
     transport: config.transport,
@@ -17,6 +24,7 @@ export async function runStdio(config: StdioConfig): Promise<number> {
     logger,
     ...(config.bearer ? { bearer: config.bearer } : {}),
     ...(config.sslCa ? { sslCa: config.sslCa } : {}),
+    ...(log.enabled ? { wrapRemote: (remote) => tapTransport(remote, log.observer()) } : {}),
   });
   logger.debug(`stdio: forwarding to ${config.url} (${config.transport})`);
   const stop = () => void handle.close();
@@ -25,5 +33,6 @@ export async function runStdio(config: StdioConfig): Promise<number> {
   await handle.closed;
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
+  await log.close();
   return 0;
 }

@@ -19,7 +19,9 @@ afterEach(async () => {
 });
 
 /** An SDK client that spawns the built binary as its stdio server. */
-async function stdioClient(args: string[]): Promise<{ client: Client; stderr: () => string }> {
+async function stdioClient(
+  args: string[],
+): Promise<{ client: Client; stderr: () => string; errors: Error[] }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, ...args],
@@ -30,9 +32,12 @@ async function stdioClient(args: string[]): Promise<{ client: Client; stderr: ()
     stderr += d.toString("utf8");
   });
   const client = new Client({ name: "cli-stdio-test", version: "1.0.0" });
+  // Anything on stdout that is not a JSON-RPC message surfaces here.
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
   await client.connect(transport);
   clients.push(client);
-  return { client, stderr: () => stderr };
+  return { client, stderr: () => stderr, errors };
 }
 
 describe("mcp-proxy stdio <url>", () => {
@@ -68,6 +73,38 @@ describe("mcp-proxy stdio <url>", () => {
       `${server.url}/sse`,
     ]);
     expect(textOf(await client.callTool({ name: "add", arguments: { a: 1, b: 1 } }))).toBe("2");
+  });
+
+  it("shows the traffic on stderr with --debug and in --log-file, never on stdout", async () => {
+    const server = await startHTTPServer({
+      port: 0,
+      createUpstream: () =>
+        new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] }),
+    });
+    servers.push(server);
+    const file = join(mkdtempSync(join(tmpdir(), "mcp-proxy-stdio-")), "traffic.jsonl");
+    const { client, stderr, errors } = await stdioClient([
+      "stdio",
+      "--debug",
+      "--log-file",
+      file,
+      "--protocol",
+      "legacy",
+      `${server.url}/mcp`,
+    ]);
+    expect(textOf(await client.callTool({ name: "echo", arguments: { text: "seen" } }))).toBe(
+      "seen",
+    );
+    expect(stderr()).toMatch(/→ initialize/);
+    expect(stderr()).toContain("tools/call");
+    expect(errors).toEqual([]);
+    await client.close();
+    const records = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; message?: { method?: string } });
+    const sent = records.filter((r) => r.type === "send").map((r) => r.message?.method);
+    expect(sent).toEqual(expect.arrayContaining(["initialize", "tools/call"]));
   });
 });
 

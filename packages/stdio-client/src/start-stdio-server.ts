@@ -39,6 +39,13 @@ export interface StartStdioServerOptions extends HttpClientOptions {
   stdout?: NodeJS.WritableStream;
   /** Diagnostics (never stdout). Default: a stderr logger at level "info". */
   logger?: Logger;
+  /**
+   * Wraps the remote-side transport before it is bridged, e.g. with
+   * `tapTransport` from `@mcp-proxy/tap` to see every message and lifecycle
+   * event between the local client and the server (what the CLI's `--debug`
+   * and `--log-file` do). Called once, with the transport not yet started.
+   */
+  wrapRemote?: (remote: Transport) => Transport;
 }
 
 export interface StdioServerHandle {
@@ -78,7 +85,8 @@ export async function startStdioServer(
   options: StartStdioServerOptions,
 ): Promise<StdioServerHandle> {
   const logger = options.logger ?? createStderrLogger("info");
-  const remote = createRemoteTransport(options, logger);
+  const created = createRemoteTransport(options, logger);
+  const remote = options.wrapRemote ? options.wrapRemote(created) : created;
   const local = new StdioStreamTransport(
     options.stdin ?? process.stdin,
     options.stdout ?? process.stdout,
