@@ -4,7 +4,10 @@
 // gateway starts it. The gateway is its one owner and closes it.
 import type { IncomingMessage } from "node:http";
 import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { StartHTTPServerOptions } from "./options.js";
 import { createUpstreamFor } from "./upstream.js";
@@ -40,10 +43,10 @@ class DeferredTransport implements Transport {
     await inner.start();
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const inner = this.#inner;
     if (!inner || this.#closed) throw new Error("Not connected");
-    await inner.send(message);
+    await inner.send(message, options);
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@ import {
   type UpstreamProtocol,
   validateModernRequest,
 } from "@mcp-proxy/core";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type {
   JSONRPCErrorResponse,
   JSONRPCMessage,
@@ -22,6 +23,7 @@ import type {
   JSONRPCResultResponse,
 } from "@modelcontextprotocol/sdk/types.js";
 import { gatewayUpstreamFactory } from "./gateway-upstream.js";
+import type { UpstreamSendOptions } from "./in-process.js";
 import type { StartHTTPServerOptions } from "./options.js";
 import type { AcceptInfo } from "./request-info.js";
 import { sendJson } from "./responses.js";
@@ -79,6 +81,7 @@ export class ModernEndpoint {
     res: ServerResponse,
     message: JSONRPCMessage,
     accept: AcceptInfo,
+    authInfo?: AuthInfo,
   ): Promise<void> {
     const supported = { supportedVersions: MODERN_PROTOCOL_VERSIONS };
     const advertised = { advertisedVersions: DUAL_ERA_VERSIONS };
@@ -120,10 +123,17 @@ export class ModernEndpoint {
         }
       }
     }
-    await this.#serve(request, res, accept);
+    // As on the 2025 path: an in-process server sees who asked and the request's headers.
+    const sendOptions: UpstreamSendOptions = { authInfo, requestInfo: { headers: req.headers } };
+    await this.#serve(request, res, accept, sendOptions);
   }
 
-  async #serve(request: JSONRPCRequest, res: ServerResponse, accept: AcceptInfo): Promise<void> {
+  async #serve(
+    request: JSONRPCRequest,
+    res: ServerResponse,
+    accept: AcceptInfo,
+    sendOptions: UpstreamSendOptions,
+  ): Promise<void> {
     const listen = request.method === "subscriptions/listen";
     const abort = new AbortController();
     // 2026-07-28 has no resumability: a closed response stream cancels its request.
@@ -160,7 +170,7 @@ export class ModernEndpoint {
     };
     if (!listen) this.#pending++;
     try {
-      await this.#gateway.handle(request, sink, abort.signal);
+      await this.#gateway.handle(request, sink, abort.signal, sendOptions);
     } finally {
       if (!listen) this.#pending--;
       // The gateway answers or was aborted; never leave a response hanging either way.

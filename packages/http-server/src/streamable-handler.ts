@@ -122,7 +122,7 @@ async function dispatchPost(
   accept: AcceptInfo,
 ): Promise<void> {
   if (ctx.modern && classifyPost(req, body) === "2026") {
-    await ctx.modern.handlePost(req, res, body.messages[0] as JSONRPCMessage, accept);
+    await ctx.modern.handlePost(req, res, body.messages[0] as JSONRPCMessage, accept, authInfo);
     return;
   }
 

@@ -6,6 +6,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { connectSse, connectStreamable, startEcho, textOf } from "./helpers.js";
+import { messagesOf, modernRequest, postModern, resultOf } from "./modern-helpers.js";
 
 function whoamiServer(seen: IncomingMessage[]): (req: IncomingMessage) => Server {
   return (req) => {
@@ -55,6 +56,25 @@ describe.each([
     expect(textOf(await client.callTool({ name: "session", arguments: {} }))).toBe(
       String(transport?.sessionId),
     );
+  });
+});
+
+describe("createServer for 2026-07-28 clients", () => {
+  it("passes per-request authInfo to the shared Server's handlers", async () => {
+    let user = "carol";
+    const { url } = await startEcho({
+      createServer: whoamiServer([]),
+      authenticate: () => ({ token: "t", clientId: user, scopes: [] }),
+    });
+    const call = async (id: number) => {
+      const res = await postModern(url, modernRequest("tools/call", { name: "whoami" }, { id }));
+      expect(res.status).toBe(200);
+      const [answer] = await messagesOf(res);
+      return (resultOf(answer).content as Array<{ text: string }>)[0]?.text;
+    };
+    expect(await call(1)).toBe("carol");
+    user = "dave";
+    expect(await call(2)).toBe("dave");
   });
 });
 

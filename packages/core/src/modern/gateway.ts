@@ -8,6 +8,7 @@
 // This file keeps the public class and request dispatch; the pieces live
 // beside it: pool.ts (upstreams), input-exchanges.ts (MRTR), listen.ts,
 // notifications.ts, tool-schemas.ts, call.ts, sink.ts, gateway-options.ts.
+import type { TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type {
   JSONRPCErrorResponse,
   JSONRPCMessage,
@@ -139,13 +140,22 @@ export class ModernGateway {
   /**
    * Handles one modern JSON-RPC request. Resolves once the sink has its
    * answer, or once `signal` aborted (then nothing more is sent for it and
-   * the upstream gets notifications/cancelled).
+   * the upstream gets notifications/cancelled). `sendOptions` go with the
+   * request to the upstream transport's send (e.g. the HTTP layer's authInfo,
+   * which an in-process SDK Server sees as `extra.authInfo`).
    */
-  async handle(request: JSONRPCRequest, sink: ModernSink, signal?: AbortSignal): Promise<void> {
+  async handle(
+    request: JSONRPCRequest,
+    sink: ModernSink,
+    signal?: AbortSignal,
+    sendOptions?: TransportSendOptions,
+  ): Promise<void> {
     const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
     if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
     if (this.#closed) return respondFailure(sink, request.id, gatewayClosed());
-    if (request.method === "subscriptions/listen") return this.listen(request, sink, signal);
+    if (request.method === "subscriptions/listen") {
+      return this.listen(request, sink, signal, sendOptions);
+    }
     if (signal?.aborted) return;
     if (this.#pool.era === undefined) {
       try {
@@ -170,7 +180,7 @@ export class ModernGateway {
       const state = params?.requestState;
       if (state !== undefined) return this.#inputs.retry(request, sink, signal, state);
     }
-    return this.#forward(request, sink, signal);
+    return this.#forward(request, sink, signal, sendOptions);
   }
 
   /**
@@ -179,7 +189,12 @@ export class ModernGateway {
    * the request id until `signal` aborts (releasing upstream subscriptions) or
    * the gateway closes (a graceful result).
    */
-  async listen(request: JSONRPCRequest, sink: ModernSink, signal?: AbortSignal): Promise<void> {
+  async listen(
+    request: JSONRPCRequest,
+    sink: ModernSink,
+    signal?: AbortSignal,
+    sendOptions?: TransportSendOptions,
+  ): Promise<void> {
     const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
     if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
     if (this.#closed) return respondFailure(sink, request.id, gatewayClosed());
@@ -188,7 +203,7 @@ export class ModernGateway {
     } catch (error) {
       return respondFailure(sink, request.id, error);
     }
-    if (this.#pool.era === "modern") return this.#forward(request, sink, signal);
+    if (this.#pool.era === "modern") return this.#forward(request, sink, signal, sendOptions);
     return this.#listeners.listen(request, sink, signal);
   }
 
@@ -227,7 +242,12 @@ export class ModernGateway {
     } as JSONRPCResultResponse);
   }
 
-  async #forward(request: JSONRPCRequest, sink: ModernSink, signal?: AbortSignal): Promise<void> {
+  async #forward(
+    request: JSONRPCRequest,
+    sink: ModernSink,
+    signal: AbortSignal | undefined,
+    sendOptions: TransportSendOptions | undefined,
+  ): Promise<void> {
     const params = request.params as Record<string, unknown> | undefined;
     const call = newCall(
       request,
@@ -259,7 +279,7 @@ export class ModernGateway {
       token,
       upstream.identity?.era !== "modern",
     );
-    upstream.send(message).catch((error: unknown) => {
+    upstream.send(message, sendOptions).catch((error: unknown) => {
       if (call.ended) return;
       upstream.remapper.incoming(call.upstreamId);
       endCall(call);

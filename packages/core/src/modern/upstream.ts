@@ -3,7 +3,10 @@
 // modern server), issues its own internal requests, and reports every other
 // message to the gateway. Client requests are remapped by the gateway through
 // this upstream's IdRemapper so many clients can share it.
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, McpProxyError } from "../errors.js";
 import { IdRemapper } from "../jsonrpc.js";
@@ -211,11 +214,11 @@ export class Upstream<Owner> {
     });
   }
 
-  send(message: JSONRPCMessage): Promise<void> {
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.#closed) {
       return Promise.reject(new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "Upstream closed"));
     }
-    return this.#transport.send(message);
+    return this.#transport.send(message, options);
   }
 
   /** Best-effort send for notifications and answers: failures surface as close. */
