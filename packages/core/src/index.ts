@@ -15,7 +15,6 @@ export {
   toWireError,
   UpstreamExitedError,
 } from "./errors.js";
-export { JSON_TEXT, jsonTextOf, LARGE_JSON_TEXT, recordJsonText } from "./json-text.js";
 export type { MessageKind } from "./jsonrpc.js";
 export {
   classifyMessage,
@@ -69,31 +68,7 @@ export {
   DEFAULT_MAX_INPUT_ROUNDS,
   LegacyClientAdapter,
 } from "./modern/legacy-adapter.js";
-export type { LegacyInputAskerOptions } from "./modern/legacy-adapter-inputs.js";
-export {
-  DEFAULT_INPUT_TIMEOUT_MS,
-  LegacyInputAsker,
-  LegacyInputError,
-} from "./modern/legacy-adapter-inputs.js";
-export type { LegacyClient } from "./modern/legacy-adapter-translate.js";
-export {
-  initializeResultFromDiscover,
-  inputRequestsOf,
-  legacyClientOf,
-  legacyResult,
-  listChangedFor,
-  listenFilterFor,
-  modernRequestFor,
-  retryParamsFor,
-  sharedModernVersion,
-  subscriptionIdOf,
-  untaggedNotification,
-} from "./modern/legacy-adapter-translate.js";
-export type {
-  LegacyNotificationStep,
-  LegacyRequestStep,
-} from "./modern/legacy-client-state.js";
-export { LegacyClientState } from "./modern/legacy-client-state.js";
+export { DEFAULT_INPUT_TIMEOUT_MS } from "./modern/legacy-adapter-inputs.js";
 export {
   DEFAULT_MAX_PENDING_EXCHANGES,
   DEFAULT_PENDING_EXCHANGE_TTL_MS,

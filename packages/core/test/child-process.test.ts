@@ -1,13 +1,8 @@
 import { isAlive, waitFor } from "@mcp-proxy/test-utils";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  ChildProcessTransport,
-  ErrorCodes,
-  jsonTextOf,
-  LARGE_JSON_TEXT,
-  SpawnError,
-} from "../src/index.js";
+import { ChildProcessTransport, ErrorCodes, SpawnError } from "../src/index.js";
+import { jsonTextOf, LARGE_JSON_TEXT } from "../src/internal.js";
 import { echoChild } from "./helpers.js";
 
 const open: ChildProcessTransport[] = [];

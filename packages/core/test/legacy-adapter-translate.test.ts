@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { META } from "../src/index.js";
 import {
   initializeResultFromDiscover,
   legacyClientOf,
   legacyResult,
   listChangedFor,
   listenFilterFor,
-  META,
   modernRequestFor,
   retryParamsFor,
   sharedModernVersion,
   untaggedNotification,
-} from "../src/index.js";
+} from "../src/internal.js";
 
 const discover = {
   supportedVersions: ["2026-07-28"],

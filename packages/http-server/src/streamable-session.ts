@@ -8,10 +8,10 @@ import {
   classifyMessage,
   JsonRpcErrorCodes,
   jsonRpcError,
-  jsonTextOf,
   type Logger,
   messageId,
 } from "@mcp-proxy/core";
+import { jsonTextOf } from "@mcp-proxy/core/internal";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";

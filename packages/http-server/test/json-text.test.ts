@@ -2,7 +2,7 @@
 // writes an upstream's own text as it is; stateless mode, which rewrites ids
 // in place, never does.
 
-import { JSON_TEXT, jsonTextOf } from "@mcp-proxy/core";
+import { JSON_TEXT, jsonTextOf } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";

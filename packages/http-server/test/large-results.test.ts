@@ -2,7 +2,7 @@
 // LARGE_JSON_TEXT characters or more). Paths that rewrite ids in place
 // (stateless mode, the modern gateway) must not write that stale text, and
 // the stateful relay writes it as is: every client gets its own id back.
-import { LARGE_JSON_TEXT } from "@mcp-proxy/core";
+import { LARGE_JSON_TEXT } from "@mcp-proxy/core/internal";
 import { describe, expect, it } from "vitest";
 import { connectSse, connectStreamable, postMcp, startEcho, textOf } from "./helpers.js";
 

@@ -11,16 +11,18 @@ import {
   classifyMessage,
   ErrorCodes,
   JsonRpcErrorCodes,
+  type Logger,
+  McpProxyError,
+  messageId,
+  silentLogger,
+} from "@mcp-proxy/core";
+import {
   LegacyClientState,
   LegacyInputAsker,
   LegacyInputError,
-  type Logger,
   listChangedFor,
-  McpProxyError,
-  messageId,
   retryParamsFor,
-  silentLogger,
-} from "@mcp-proxy/core";
+} from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type {
   JSONRPCMessage,

@@ -10,4 +10,4 @@ export {
   modernRequestFor as modernRequest,
   sharedModernVersion,
   untaggedNotification as untagged,
-} from "@mcp-proxy/core";
+} from "@mcp-proxy/core/internal";
