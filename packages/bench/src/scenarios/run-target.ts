@@ -120,10 +120,8 @@ export async function runTarget(
         log(`    closed ${sessions.length} sessions`);
       }
     }
-    const churns =
-      target.transport === "stream" ||
-      target.transport === "stateless" ||
-      target.name.endsWith("shared");
+    const sharedChild = target.transport === "stateless" || target.name.endsWith("shared");
+    const churns = target.transport === "stream" || sharedChild;
     if (running.pid !== undefined && churns && target.system !== "ceiling") {
       log(`  ${target.name} / churn`);
       try {
@@ -132,7 +130,7 @@ export async function runTarget(
           running.pid,
           "lean",
           plan.churnSessions,
-          plan.churnMaxMs,
+          sharedChild ? plan.churnSharedMaxMs : plan.churnMaxMs,
           plan.settleMs,
         );
       } catch (error) {
