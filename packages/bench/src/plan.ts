@@ -7,6 +7,8 @@ export interface BenchPlan {
   warmupCalls: number;
   /** Sequential small tools/call round trips measured for p50/p99. */
   latencyCalls: number;
+  /** Time cap of warm-up plus latency calls, ms (a slow target gets fewer samples, at least 20). */
+  latencyMaxMs: number;
   /** Concurrent sessions of the throughput scenario (the lean client runs them all). */
   sessionLevels: number[];
   /** The SDK client stops at this many sessions: its sessions cost a child each too, and time. */
@@ -15,6 +17,8 @@ export interface BenchPlan {
   throughputMs: number;
   /** Large results: size in bytes and sequential repetitions. */
   largeResults: { label: string; bytes: number; reps: number }[];
+  /** Time cap of each large-result measurement after its warm-up call, ms. */
+  largeMaxMs: number;
   /** Sessions held open for the memory reading. */
   openSessions: number;
   /** Sessions opened, used once and closed in sequence for the churn scenario. */
@@ -31,6 +35,7 @@ export const FULL_PLAN: BenchPlan = {
   name: "full",
   warmupCalls: 200,
   latencyCalls: 1000,
+  latencyMaxMs: 8000,
   sessionLevels: [1, 16, 64],
   sdkMaxSessions: 16,
   throughputMs: 1000,
@@ -38,6 +43,7 @@ export const FULL_PLAN: BenchPlan = {
     { label: "1MiB", bytes: MiB, reps: 10 },
     { label: "8MiB", bytes: 8 * MiB, reps: 4 },
   ],
+  largeMaxMs: 5000,
   openSessions: 100,
   churnSessions: 10_000,
   churnMaxMs: 4000,
@@ -49,6 +55,7 @@ export const QUICK_PLAN: BenchPlan = {
   name: "quick",
   warmupCalls: 30,
   latencyCalls: 150,
+  latencyMaxMs: 1500,
   sessionLevels: [1, 4],
   sdkMaxSessions: 1,
   throughputMs: 300,
@@ -56,6 +63,7 @@ export const QUICK_PLAN: BenchPlan = {
     { label: "1MiB", bytes: MiB, reps: 2 },
     { label: "8MiB", bytes: 8 * MiB, reps: 1 },
   ],
+  largeMaxMs: 2000,
   openSessions: 4,
   churnSessions: 200,
   churnMaxMs: 500,

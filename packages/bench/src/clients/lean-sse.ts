@@ -9,9 +9,16 @@ import { type BenchSession, INITIALIZE_PARAMS, textLength } from "./types.js";
 export async function openLeanSse(url: URL, agent: Agent): Promise<BenchSession> {
   const pending = new PendingRequests();
   let endpoint!: (value: URL) => void;
-  const endpointKnown = new Promise<URL>((resolve) => {
+  let noEndpoint!: (error: Error) => void;
+  const endpointKnown = new Promise<URL>((resolve, reject) => {
     endpoint = resolve;
+    noEndpoint = reject;
   });
+  // Once the stream is gone, nothing more can arrive: fail the wait for the endpoint too.
+  const streamGone = (error: Error) => {
+    noEndpoint(error);
+    pending.failAll(error);
+  };
   const get = request({
     agent,
     method: "GET",
@@ -27,9 +34,9 @@ export async function openLeanSse(url: URL, agent: Agent): Promise<BenchSession>
       recordSplitter("\n\n", (event) => onEvent(event)),
     );
     res.on("error", () => {});
-    res.on("close", () => pending.failAll(new Error("SSE stream closed")));
+    res.on("close", () => streamGone(new Error("SSE stream closed")));
   });
-  get.on("error", (error) => pending.failAll(error));
+  get.on("error", streamGone);
   get.end();
 
   const onEvent = (event: string) => {

@@ -12,6 +12,9 @@ export class PendingRequests {
     const response = new Promise<unknown>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
     });
+    // A request whose send failed is never awaited: failAll must not crash the run with an
+    // unhandled rejection (awaiting callers still see the error).
+    response.catch(() => {});
     return { id, response };
   }
 

@@ -6,10 +6,13 @@ export async function measureLarge(
   session: BenchSession,
   bytes: number,
   reps: number,
+  maxMs: number,
 ): Promise<number> {
+  const deadline = Date.now() + maxMs;
   await session.call("big", { size: bytes }); // warm the path and the buffers once
   const samples: number[] = [];
-  for (let i = 0; i < reps; i++) {
+  // Count- and time-bounded; one sample at least.
+  for (let i = 0; i < reps && (i === 0 || Date.now() < deadline); i++) {
     const start = process.hrtime.bigint();
     const length = await session.call("big", { size: bytes });
     samples.push(msSince(start));

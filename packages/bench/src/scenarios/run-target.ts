@@ -96,10 +96,20 @@ export async function runTarget(
           log(`    ${sessions.length} sessions open: ${client.memory.open.proxyMiB} MiB`);
         }
         const first = sessions[0]!;
-        client.latency = await measureLatency(first, plan.warmupCalls, plan.latencyCalls);
+        client.latency = await measureLatency(
+          first,
+          plan.warmupCalls,
+          plan.latencyCalls,
+          plan.latencyMaxMs,
+        );
         log(`    latency p50 ${client.latency.p50} ms`);
         for (const large of plan.largeResults) {
-          client.large[large.label] = await measureLarge(first, large.bytes, large.reps);
+          client.large[large.label] = await measureLarge(
+            first,
+            large.bytes,
+            large.reps,
+            plan.largeMaxMs,
+          );
           log(`    ${large.label}: ${client.large[large.label]} ms`);
         }
         for (const level of plan.sessionLevels) {
