@@ -1,16 +1,17 @@
 // The upstream factory handed to core's ModernGateway: a Transport that the
 // gateway can create synchronously, which opens the user's upstream (their
 // async createUpstream, or an SDK Server over an in-process pair) when the
-// gateway starts it. The gateway is its one owner and closes it.
+// gateway starts it. The gateway is its one owner and closes it. Each one is
+// reported to onConnect / onClose with `transport: "modern"`.
 import type { IncomingMessage } from "node:http";
-import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
+import { ErrorCodes, type Logger, McpProxyError } from "@mcp-proxy/core";
 import type {
   Transport,
   TransportSendOptions,
 } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import type { StartHTTPServerOptions } from "./options.js";
-import { createUpstreamFor } from "./upstream.js";
+import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
+import { createUpstreamFor, type OpenedUpstream } from "./upstream.js";
 
 class DeferredTransport implements Transport {
   onclose?: () => void;
@@ -18,20 +19,30 @@ class DeferredTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   #inner: Transport | undefined;
   #closed = false;
-  readonly #open: () => Promise<Transport>;
+  #info: SessionInfo | undefined;
+  readonly #open: () => Promise<OpenedUpstream>;
+  readonly #options: StartHTTPServerOptions;
+  readonly #logger: Logger;
 
-  constructor(open: () => Promise<Transport>) {
+  constructor(
+    open: () => Promise<OpenedUpstream>,
+    options: StartHTTPServerOptions,
+    logger: Logger,
+  ) {
     this.#open = open;
+    this.#options = options;
+    this.#logger = logger;
   }
 
   async start(): Promise<void> {
-    const inner = await this.#open().catch((cause: unknown) => {
+    const opened = await this.#open().catch((cause: unknown) => {
       throw new McpProxyError(
         ErrorCodes.SPAWN_FAILED,
         "Bad Gateway: the upstream could not be created",
         { cause },
       );
     });
+    const inner = opened.transport;
     if (this.#closed) {
       await inner.close().catch(() => undefined);
       throw new Error("Upstream closed before it started");
@@ -41,6 +52,16 @@ class DeferredTransport implements Transport {
     inner.onerror = (error) => this.onerror?.(error);
     inner.onclose = () => this.#markClosed();
     await inner.start();
+    const info: SessionInfo = { transport: "modern", upstream: inner };
+    if (opened.server) info.server = opened.server;
+    // As for a 2025 session: a throwing onConnect refuses the upstream.
+    try {
+      await this.#options.onConnect?.(info);
+    } catch (error) {
+      await this.close().catch(() => undefined);
+      throw error;
+    }
+    this.#info = info;
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
@@ -58,6 +79,12 @@ class DeferredTransport implements Transport {
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const info = this.#info;
+    if (info) {
+      void Promise.resolve()
+        .then(() => this.#options.onClose?.(info))
+        .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
+    }
     this.onclose?.();
   }
 }
@@ -70,9 +97,8 @@ class DeferredTransport implements Transport {
 export function gatewayUpstreamFactory(
   options: StartHTTPServerOptions,
   request: () => IncomingMessage,
+  logger: Logger,
 ): () => Transport {
   return () =>
-    new DeferredTransport(
-      async () => (await createUpstreamFor(options, request(), undefined)).transport,
-    );
+    new DeferredTransport(() => createUpstreamFor(options, request(), undefined), options, logger);
 }

@@ -51,7 +51,11 @@ export class ModernEndpoint {
   constructor(options: StartHTTPServerOptions, settings: ModernEndpointOptions) {
     this.#heartbeatMs = settings.heartbeatMs;
     this.#gateway = new ModernGateway({
-      createUpstream: gatewayUpstreamFactory(options, () => this.#lastRequest as IncomingMessage),
+      createUpstream: gatewayUpstreamFactory(
+        options,
+        () => this.#lastRequest as IncomingMessage,
+        settings.logger,
+      ),
       upstreamProtocol: settings.upstreamProtocol,
       advertisedVersions: DUAL_ERA_VERSIONS,
       logger: settings.logger,

@@ -51,9 +51,10 @@ export interface UpstreamContext {
 
 /** A session as seen by `onConnect` / `onClose`. */
 export interface SessionInfo {
-  /** Absent for the shared upstream of stateless mode. */
+  /** Absent for shared upstreams (stateless mode, and those serving 2026-07-28 clients). */
   sessionId?: string;
-  transport: "streamable-http" | "sse" | "stateless";
+  /** `"modern"`: an upstream shared by 2026-07-28 (stateless-era) clients. */
+  transport: "streamable-http" | "sse" | "stateless" | "modern";
   /** The SDK server, when `createServer` made it. */
   server?: Server;
   upstream: Transport;

@@ -2,6 +2,7 @@
 // request reaches createServer and authenticate's result reaches handlers as
 // authInfo, refreshed on every request.
 import type { IncomingMessage } from "node:http";
+import { waitFor } from "@mcp-proxy/test-utils";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
@@ -75,6 +76,23 @@ describe("createServer for 2026-07-28 clients", () => {
     expect(await call(1)).toBe("carol");
     user = "dave";
     expect(await call(2)).toBe("dave");
+  });
+
+  it("reports the shared modern upstream to onConnect and onClose", async () => {
+    const events: string[] = [];
+    const handle = await startEcho({
+      createServer: whoamiServer([]),
+      onConnect: (s) =>
+        void events.push(`connect:${s.transport}:${s.sessionId}:${s.server ? "server" : "none"}`),
+      onClose: (s) => void events.push(`close:${s.transport}`),
+    });
+    const res = await postModern(handle.url, modernRequest("tools/list", {}, { id: 3 }));
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(events).toEqual(["connect:modern:undefined:server"]);
+    await handle.close();
+    await waitFor(() => events.length === 2);
+    expect(events[1]).toBe("close:modern");
   });
 });
 
