@@ -60,10 +60,10 @@ export function createAuthenticator(options: StartHTTPServerOptions): Authentica
       let result: AuthenticateResult;
       try {
         result = await authenticate(req);
-      } catch (cause) {
-        const message =
-          cause instanceof Error && cause.message ? cause.message : "authentication failed";
-        throw new UnauthorizedError(`Unauthorized: ${message}`, bearer !== undefined);
+      } catch {
+        // An exception's text may hold internals: the client learns only that it failed
+        // (`{ authenticated: false, error }` is the way to tell it why).
+        throw new UnauthorizedError("Unauthorized: authentication failed", bearer !== undefined);
       }
       if (
         !result ||

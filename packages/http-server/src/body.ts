@@ -118,13 +118,28 @@ export function parseJsonRpc(body: Buffer): ParsedBody {
   const items: unknown[] = batch ? (value as unknown[]) : [value];
   if (items.length === 0)
     throw new BodyError(ErrorCodes.INVALID_MESSAGE, "Invalid Request: empty batch");
+  let requestIds: Set<unknown> | undefined;
   for (const item of items) {
-    if (classifyMessage(item) === "invalid") {
+    const kind = classifyMessage(item);
+    if (kind === "invalid") {
       throw new BodyError(
         ErrorCodes.INVALID_MESSAGE,
         "Invalid Request: not a JSON-RPC 2.0 message",
         messageId(item) ?? null,
       );
+    }
+    if (batch && kind === "request") {
+      // Two requests with one id could not both be answered: refuse the batch.
+      const id = messageId(item);
+      requestIds ??= new Set();
+      if (requestIds.has(id)) {
+        throw new BodyError(
+          ErrorCodes.INVALID_MESSAGE,
+          `Invalid Request: the batch uses request id ${JSON.stringify(id)} twice`,
+          id ?? null,
+        );
+      }
+      requestIds.add(id);
     }
   }
   return { messages: items as JSONRPCMessage[], batch };

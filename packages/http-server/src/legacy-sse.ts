@@ -80,23 +80,25 @@ export class LegacySession {
   }
 
   close(): Promise<void> {
-    if (this.#closing) return this.#closing;
-    this.#closing = (async () => {
-      for (const callback of this.#onEnded) {
-        try {
-          callback();
-        } catch {
-          // keep going
-        }
-      }
-      this.#writer.end();
-      try {
-        await this.upstream.close();
-      } catch (error) {
-        this.#logger.debug("upstream close failed", { session: this.id, error });
-      }
-    })();
+    // Assigned before any step runs: ending the writer re-enters close() and gets this promise.
+    this.#closing ??= Promise.resolve().then(() => this.#shutdown());
     return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const callback of this.#onEnded) {
+      try {
+        callback();
+      } catch {
+        // keep going
+      }
+    }
+    this.#writer.end();
+    try {
+      await this.upstream.close();
+    } catch (error) {
+      this.#logger.debug("upstream close failed", { session: this.id, error });
+    }
   }
 }
 
@@ -114,8 +116,15 @@ export async function handleSseStream(
     const upstream = await ctx.upstreams.open(req, id);
     const writer = new SseWriter(res, {}, ctx.heartbeatMs);
     const session = new LegacySession(id, upstream.transport, upstream.server, writer, ctx.logger);
-    const info = trackSession(ctx, session, "sse", upstream);
-    ctx.sessions.add(session);
+    const tracked = trackSession(ctx, session, "sse", upstream);
+    // Registered before the endpoint event goes out, so the client's first POST finds it;
+    // a server that began closing while the upstream was created refuses it here.
+    try {
+      tracked.register();
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
     try {
       await session.start(`${ctx.messagesEndpoint}?sessionId=${encodeURIComponent(id)}`);
     } catch (error) {
@@ -123,7 +132,12 @@ export async function handleSseStream(
       await session.close();
       return;
     }
-    await ctx.options.onConnect?.(info);
+    try {
+      await tracked.connect();
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
   } finally {
     release();
   }

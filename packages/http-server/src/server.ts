@@ -80,8 +80,6 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
   const cors = resolveCors(options.cors);
   const originHost = createOriginHostPolicy(options, host);
   const authenticator = createAuthenticator(options);
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = pathOf(req);
@@ -149,11 +147,6 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    inFlight++;
-    res.once("close", () => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
-    });
     req.on("error", () => undefined);
     res.on("error", () => undefined);
     route(req, res).catch((error: unknown) => {
@@ -203,18 +196,17 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Let in-flight requests finish for a while, then end everything.
+      // Sessions still being created count too: they finish, or refuse themselves once closed.
       const pending = () =>
+        ctx.sessions.reserved > 0 ||
         ctx.sessions.values().some((s) => "pendingCount" in s && s.pendingCount > 0) ||
         (ctx.stateless?.pendingCount ?? 0) > 0 ||
         (ctx.modern?.pendingCount ?? 0) > 0;
-      if (pending()) {
-        const grace = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
-        const deadline = Date.now() + grace;
-        while (pending() && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
+      const grace = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
+      await waitWhile(pending, grace);
       await ctx.sessions.closeAll();
+      // A creation that outlived the grace period closes its own session: wait for that.
+      await waitWhile(() => ctx.sessions.reserved > 0, grace);
       await ctx.stateless?.close();
       // Ends open listen streams gracefully and fails what is still in flight.
       await ctx.modern?.close();
@@ -225,4 +217,12 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
   };
 
   return { close, url: `${tls ? "https" : "http"}://${urlHost}:${port}`, port, host, server };
+}
+
+/** Polls `busy` every 20 ms until it is false or `ms` have passed. */
+async function waitWhile(busy: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (busy() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -1,34 +1,48 @@
 // The SessionInfo a stateful 2025-era session (Streamable HTTP or HTTP+SSE)
 // reports to onConnect and onClose, and the bookkeeping when it ends: it leaves
-// the registry, then onClose runs (its failure is logged, never thrown).
+// the registry, then onClose runs (its failure is logged, never thrown) if
+// onConnect accepted it.
 import type { ServerContext } from "./context.js";
+import type { LegacySession } from "./legacy-sse.js";
 import type { SessionInfo } from "./options.js";
 import type { SessionUpstream } from "./session-upstream.js";
+import type { StreamableSession } from "./streamable-session.js";
 
-/** A session that says when it has ended. */
-interface EndingSession {
-  readonly id: string;
-  onEnded(callback: () => void): void;
+export interface TrackedSession {
+  info: SessionInfo;
+  /** Adds the session to the registry; throws (503) once the server is closing. */
+  register(): void;
+  /** Reports the session to onConnect; what it throws, the caller answers with. */
+  connect(): Promise<void>;
 }
 
 /** Builds the session's info and reports its end to the registry and to onClose. */
 export function trackSession(
   ctx: ServerContext,
-  session: EndingSession,
+  session: StreamableSession | LegacySession,
   transport: "streamable-http" | "sse",
   upstream: SessionUpstream,
-): SessionInfo {
+): TrackedSession {
   const info: SessionInfo = {
     sessionId: session.id,
     transport,
     server: upstream.server,
     upstream: upstream.source,
   };
+  let connected = false;
   session.onEnded(() => {
     ctx.sessions.remove(session.id);
+    if (!connected) return;
     void Promise.resolve()
       .then(() => ctx.options.onClose?.(info))
       .catch((error: unknown) => ctx.logger.warn("onClose failed", { error }));
   });
-  return info;
+  return {
+    info,
+    register: () => ctx.sessions.add(session),
+    connect: async () => {
+      await ctx.options.onConnect?.(info);
+      connected = true;
+    },
+  };
 }

@@ -16,6 +16,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   readonly #timeoutMs: number;
   readonly #logger: Logger;
   #reserved = 0;
+  #closed = false;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(max: number, timeoutMs: number, logger: Logger) {
@@ -43,6 +44,11 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
     return [...this.#sessions.values()];
   }
 
+  /** Sessions being created (a slot reserved, not yet added or given up). */
+  get reserved(): number {
+    return this.#reserved;
+  }
+
   /** Reserves a slot before the upstream is created; throws 503 beyond the cap. */
   reserve(): () => void {
     if (this.#sessions.size + this.#reserved >= this.#max) {
@@ -61,7 +67,11 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
     };
   }
 
+  /** Registers a session; throws (503) after closeAll(), when the caller must close it itself. */
   add(session: S): void {
+    if (this.#closed) {
+      throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
+    }
     this.#sessions.set(session.id, session);
   }
 
@@ -70,6 +80,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   }
 
   async closeAll(): Promise<void> {
+    this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
     await Promise.allSettled(this.values().map((s) => s.close()));
     this.#sessions.clear();

@@ -279,10 +279,14 @@ export class StatelessUpstream {
           .then(() => this.#options.onClose?.(closed))
           .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
       }
-      // The next request starts a fresh shared upstream.
-      void this.#shared?.then((shared) => {
-        if (shared === current) this.#shared = undefined;
-      });
+      // The next request starts a fresh shared upstream. (While starting, #shared may be the
+      // start that is failing: its rejection is the request's to report, not this handler's.)
+      void this.#shared?.then(
+        (shared) => {
+          if (shared === current) this.#shared = undefined;
+        },
+        () => undefined,
+      );
     };
     const response = new Promise<JSONRPCMessage>((resolve, reject) => {
       const timer = setTimeout(
@@ -321,9 +325,10 @@ export class StatelessUpstream {
       });
       const answer = await response;
       if (!("result" in answer)) {
+        const reason = (answer as { error?: { message?: unknown } }).error?.message;
         throw new McpProxyError(
           ErrorCodes.UPSTREAM_CLOSED,
-          "The shared upstream rejected initialize",
+          `The shared upstream failed initialize${typeof reason === "string" ? `: ${reason}` : ""}`,
         );
       }
       const initResult = answer.result as InitializeResult;
@@ -333,9 +338,20 @@ export class StatelessUpstream {
       await upstream.close();
       throw error;
     }
+    const connected: SessionInfo = {
+      transport: "stateless",
+      server: opened.server,
+      upstream: opened.source,
+    };
+    try {
+      await this.#options.onConnect?.(connected);
+    } catch (error) {
+      // A refusing onConnect leaves nothing running (and gets no onClose).
+      await upstream.close();
+      throw error;
+    }
+    info = connected;
     this.#negotiated = current.initResult.protocolVersion;
-    info = { transport: "stateless", server: opened.server, upstream: opened.source };
-    await this.#options.onConnect?.(info);
     return current;
   }
 }

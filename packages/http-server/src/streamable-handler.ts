@@ -171,7 +171,7 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
       heartbeatMs: ctx.heartbeatMs,
       logger: ctx.logger,
     });
-    const info = trackSession(ctx, session, "streamable-http", upstream);
+    const tracked = trackSession(ctx, session, "streamable-http", upstream);
     try {
       await session.start();
     } catch (cause) {
@@ -182,8 +182,15 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
         { cause },
       );
     }
-    ctx.sessions.add(session);
-    await ctx.options.onConnect?.(info);
+    // The server may have begun closing while the upstream started; a refusing
+    // onConnect ends the session too. Either way nothing is left behind.
+    try {
+      tracked.register();
+      await tracked.connect();
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
     ctx.logger.info("session created", { session: id });
     return session;
   } finally {

@@ -6,9 +6,11 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   classifyMessage,
+  ErrorCodes,
   JsonRpcErrorCodes,
   jsonRpcError,
   type Logger,
+  McpProxyError,
   messageId,
 } from "@mcp-proxy/core";
 import { jsonTextOf } from "@mcp-proxy/core/internal";
@@ -110,6 +112,15 @@ export class StreamableSession {
     const ids: RequestId[] = [];
     for (const message of body.messages)
       if (classifyMessage(message) === "request") ids.push(messageId(message) as RequestId);
+    for (const id of ids) {
+      // The pending request would lose its answer to the new one: refuse the new one (400).
+      if (this.#requests.has(idKey(id))) {
+        throw new McpProxyError(
+          ErrorCodes.INVALID_MESSAGE,
+          `Invalid Request: request id ${JSON.stringify(id)} is still in flight in this session`,
+        );
+      }
+    }
     let exchange: Exchange | undefined;
     if (ids.length > 0) {
       exchange = new Exchange({
@@ -186,40 +197,42 @@ export class StreamableSession {
 
   /** Ends the session: pending requests get an error at once, streams end, the upstream closes. */
   close(): Promise<void> {
-    if (this.#closing) return this.#closing;
-    this.#closing = (async () => {
-      for (const exchange of [...this.#exchanges]) {
-        const ids = [...this.#requests.entries()]
-          .filter(([, e]) => e === exchange)
-          .map(([key]) => key);
-        for (const key of ids) {
-          const id: RequestId = key.startsWith("n") ? Number(key.slice(1)) : key.slice(1);
-          exchange.deliver(
-            jsonRpcError(
-              id,
-              JsonRpcErrorCodes.CONNECTION_CLOSED,
-              "Upstream closed: the session has ended",
-            ) as JSONRPCMessage,
-          );
-        }
-      }
-      for (const callback of this.#onEnded) {
-        try {
-          callback();
-        } catch {
-          // keep going
-        }
-      }
-      await Promise.allSettled([...this.#streams.values()].map((stream) => stream.discard()));
-      for (const id of this.#streamIds) await this.#s.eventStore?.removeStream?.(id);
-      this.#streams.clear();
-      try {
-        await this.upstream.close();
-      } catch (error) {
-        this.#s.logger.debug("upstream close failed", { session: this.id, error });
-      }
-    })();
+    // Assigned before any step runs: a step that re-enters close() gets this promise.
+    this.#closing ??= Promise.resolve().then(() => this.#shutdown());
     return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const exchange of [...this.#exchanges]) {
+      const ids = [...this.#requests.entries()]
+        .filter(([, e]) => e === exchange)
+        .map(([key]) => key);
+      for (const key of ids) {
+        const id: RequestId = key.startsWith("n") ? Number(key.slice(1)) : key.slice(1);
+        exchange.deliver(
+          jsonRpcError(
+            id,
+            JsonRpcErrorCodes.CONNECTION_CLOSED,
+            "Upstream closed: the session has ended",
+          ) as JSONRPCMessage,
+        );
+      }
+    }
+    for (const callback of this.#onEnded) {
+      try {
+        callback();
+      } catch {
+        // keep going
+      }
+    }
+    await Promise.allSettled([...this.#streams.values()].map((stream) => stream.discard()));
+    for (const id of this.#streamIds) await this.#s.eventStore?.removeStream?.(id);
+    this.#streams.clear();
+    try {
+      await this.upstream.close();
+    } catch (error) {
+      this.#s.logger.debug("upstream close failed", { session: this.id, error });
+    }
   }
 
   #fromUpstream(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): void {

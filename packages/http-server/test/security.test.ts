@@ -106,7 +106,7 @@ describe("auth", () => {
     expect(textOf(await sse.callTool({ name: "echo", arguments: { text: "sse" } }))).toBe("sse");
   });
 
-  it("authenticate: a refusal is 401 with its message and the request id; a throw is 401", async () => {
+  it("authenticate: a refusal is 401 with its message and the request id; a throw is 401 without its text", async () => {
     const { url } = await startEcho({
       authenticate: (req) => {
         if (req.headers["x-boom"]) throw new Error("token service down");
@@ -122,7 +122,10 @@ describe("auth", () => {
     expect(body).toMatchObject({ id: 1, error: { message: expect.stringContaining("bad token") } });
     const thrown = await postMcp(url, init, { "X-Boom": "1" });
     expect(thrown.status).toBe(401);
-    await thrown.text();
+    // The exception's text stays on the server.
+    const thrownText = await thrown.text();
+    expect(thrownText).toContain("authentication failed");
+    expect(thrownText).not.toContain("token service down");
     const sessionId = await rawInitialize(url, { Authorization: "Bearer good" });
     expect(sessionId).toBeTruthy();
   });
