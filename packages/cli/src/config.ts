@@ -271,6 +271,17 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
       `--streamEndpoint and --sseEndpoint are both "${streamEndpoint}"; give them different paths`,
     );
   }
+  // The proxy answers these itself (and /messages carries legacy SSE posts): an endpoint there
+  // would never be reached.
+  const builtIn = sseEndpoint === null ? ["/ping", "/health"] : ["/ping", "/health", "/messages"];
+  for (const [flag, path] of [
+    ["--streamEndpoint", streamEndpoint],
+    ["--sseEndpoint", sseEndpoint],
+  ] as const) {
+    if (path !== null && builtIn.includes(path)) {
+      throw new UsageError(`${flag} "${path}" is a path the proxy serves itself; pick another`);
+    }
+  }
 
   const corsOrigins = values.list("corsOrigin");
   const corsOff = corsOrigins.length === 1 && parseBooleanWord(corsOrigins[0]!) === false;
@@ -296,6 +307,12 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     throw new UsageError("--sslCert and --sslKey go together: give both to serve HTTPS");
   }
   const apiKey = values.string("apiKey");
+  // `--apiKey "$KEY"` with KEY unset must not quietly serve without auth.
+  if (apiKey !== undefined && apiKey.trim() === "") {
+    throw new UsageError(
+      `${values.source("apiKey")} is empty; give a key, or leave the flag out to serve without one`,
+    );
+  }
   const allowedOrigins = values.list("allowedOrigin");
   const allowedHosts = values.list("allowedHost");
   const optional = <K extends string, V>(key: K, value: V | undefined) =>

@@ -192,7 +192,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "stateless",
     kind: "boolean",
     group: SERVER,
-    description: "No sessions: one shared, already-initialised child serves every request",
+    description:
+      "No sessions: one shared child, started and initialised on the first request, serves every 2025-era request",
   },
   {
     name: "shared",
@@ -251,7 +252,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "corsOrigin",
     kind: "list",
     group: SECURITY,
-    description: "Allowed CORS origin (repeatable); * for any, off to disable CORS",
+    description:
+      "Allowed CORS origin (repeatable), also trusted by the Origin check; * for any (the Origin check still applies: see --allowedOrigin), off to disable CORS",
     valueName: "origin",
     defaultLabel: "origins that pass the Origin check",
     envSeparator: ",",

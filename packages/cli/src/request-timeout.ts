@@ -123,21 +123,27 @@ class TimedTransport implements Transport {
     if (this.#timedOut.size > MAX_TIMED_OUT_IDS) {
       this.#timedOut.delete(this.#timedOut.values().next().value!);
     }
-    this.#inner
-      .send({
-        jsonrpc: "2.0",
-        method: "notifications/cancelled",
-        params: { requestId: id, reason: `mcp-proxy: no answer within ${ms} ms` },
-      })
-      .catch(() => {
-        // The child may be gone; the error below still reaches the client.
-      });
+    // initialize must never be cancelled (spec: lifecycle); the rest is told to stop.
+    if (method !== "initialize") {
+      this.#inner
+        .send({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId: id, reason: `mcp-proxy: no answer within ${ms} ms` },
+        })
+        .catch(() => {
+          // The child may be gone; the error below still reaches the client.
+        });
+    }
     const error = jsonRpcError(
       id,
       JsonRpcErrorCodes.REQUEST_TIMEOUT,
       `Request timed out: the server did not answer ${method} within ${ms} ms`,
     );
     this.onmessage?.(error as JSONRPCMessage);
+    // A server that never finished initialize is of no use to anyone: end it, so its
+    // session (or the shared upstream) goes too instead of idling until it expires.
+    if (method === "initialize") void this.close();
   }
 
   #clear(): void {

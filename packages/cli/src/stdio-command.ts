@@ -26,7 +26,7 @@ export async function runStdio(config: StdioConfig): Promise<number> {
     ...(config.sslCa ? { sslCa: config.sslCa } : {}),
     ...(log.enabled ? { wrapRemote: (remote) => tapTransport(remote, log.observer()) } : {}),
   });
-  logger.debug(`stdio: forwarding to ${config.url} (${config.transport})`);
+  logger.debug(`stdio: forwarding to ${redactedUrl(config.url)} (${config.transport})`);
   const stop = () => void handle.close();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
@@ -35,4 +35,17 @@ export async function runStdio(config: StdioConfig): Promise<number> {
   process.off("SIGTERM", stop);
   await log.close();
   return 0;
+}
+
+/** The URL for logs: credentials and query values (often API keys) replaced. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username) u.username = "***";
+    if (u.password) u.password = "***";
+    for (const key of [...u.searchParams.keys()]) u.searchParams.set(key, "***");
+    return u.href;
+  } catch {
+    return "<invalid URL>";
+  }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCommandLine, type ServeConfig } from "../src/config.js";
 import { childEnvironment } from "../src/env-vars.js";
 import { envVarName } from "../src/flags.js";
+import { redactedUrl } from "../src/stdio-command.js";
 
 const serveConfig = (argv: string[], env: Record<string, string> = {}): ServeConfig => {
   const r = parseCommandLine(argv, env);
@@ -94,6 +95,26 @@ describe("serve config", () => {
     expect(() => serveConfig(["--endpoint", "/rpc", "x"])).toThrow(
       "needs --server stream or --server sse",
     );
+  });
+
+  it("refuses an empty API key instead of serving without auth", () => {
+    expect(() => serveConfig(["--apiKey", "", "x"])).toThrow("is empty");
+    expect(() => serveConfig(["x"], { MCP_PROXY_API_KEY: " " })).toThrow("is empty");
+  });
+
+  it("refuses endpoints on paths the proxy serves itself", () => {
+    for (const args of [
+      ["--streamEndpoint", "/health"],
+      ["--sseEndpoint", "/ping"],
+      ["--server", "sse", "--endpoint", "/messages"],
+      ["--streamEndpoint", "/messages"],
+    ]) {
+      expect(() => serveConfig([...args, "x"])).toThrow("a path the proxy serves itself");
+    }
+    // Without the SSE transport, /messages is free.
+    expect(serveConfig(["--server", "stream", "--endpoint", "/messages", "x"])).toMatchObject({
+      streamEndpoint: "/messages",
+    });
   });
 
   it("validates numbers, enums and paths", () => {
@@ -199,5 +220,14 @@ describe("README example", () => {
     expect(describeInvocation(["--port", "9000", "--", "npx", "-y", "server", "--verbose"])).toBe(
       "npx -y server --verbose on http://127.0.0.1:9000/mcp",
     );
+  });
+});
+
+describe("redactedUrl", () => {
+  it("hides credentials and query values in logged URLs", () => {
+    expect(redactedUrl("https://alice:pw@host.example/mcp?api_key=k&x=1")).toBe(
+      "https://***:***@host.example/mcp?api_key=***&x=***",
+    );
+    expect(redactedUrl("http://127.0.0.1:8080/mcp")).toBe("http://127.0.0.1:8080/mcp");
   });
 });

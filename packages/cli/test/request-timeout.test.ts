@@ -65,6 +65,26 @@ describe("withRequestTimeouts", () => {
     await timed.close();
   });
 
+  it("never cancels an initialize that timed out, and ends the upstream instead", async () => {
+    const up = fakeUpstream();
+    const timed = withRequestTimeouts(up.transport, {
+      requestTimeout: 60_000,
+      connectionTimeout: 20,
+    });
+    const received: JSONRPCMessage[] = [];
+    let closed = false;
+    timed.onmessage = (m) => received.push(m);
+    timed.onclose = () => {
+      closed = true;
+    };
+    await timed.send(request(0, "initialize"));
+    await waitFor(() => received.length === 1 && closed, 2000);
+    expect(received[0]).toMatchObject({ id: 0, error: { code: -32001 } });
+    expect(up.sent.some((m) => "method" in m && m.method === "notifications/cancelled")).toBe(
+      false,
+    );
+  });
+
   it("passes notifications and answered requests through untouched", async () => {
     const up = fakeUpstream();
     const timed = withRequestTimeouts(up.transport, { requestTimeout: 50, connectionTimeout: 50 });

@@ -31,6 +31,10 @@ export function createOriginHostPolicy(
 ): OriginHostPolicy {
   const loopback = isLoopbackHost(boundHost);
   const allowedOrigins = options.allowedOrigins;
+  // Naming an origin for CORS says browsers there may call: the Origin check trusts it too,
+  // unless allowedOrigins decides on its own. ("*" for CORS lifts nothing.)
+  const corsOrigin = typeof options.cors === "object" ? options.cors.origin : undefined;
+  const corsListed = Array.isArray(corsOrigin) ? new Set<string>(corsOrigin) : undefined;
   const allowedHosts = options.allowedHosts;
   const extraHosts = new Set(
     Array.isArray(allowedHosts) ? allowedHosts.map((h) => h.toLowerCase()) : [],
@@ -47,6 +51,7 @@ export function createOriginHostPolicy(
     if (allowedOrigins === "*") return true;
     if (typeof allowedOrigins === "function") return allowedOrigins(origin);
     if (allowedOrigins?.includes(origin)) return true;
+    if (allowedOrigins === undefined && corsListed?.has(origin)) return true;
     let url: URL;
     try {
       url = new URL(origin);

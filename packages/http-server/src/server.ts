@@ -11,6 +11,7 @@ import { createAuthenticator } from "./auth.js";
 import { parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import { answerPreflight, applyCors, resolveCors } from "./cors.js";
+import { checkEndpointPaths, reservedPaths } from "./endpoint-paths.js";
 import { InMemoryEventStore } from "./event-store.js";
 import { handleSseMessage, handleSseStream } from "./legacy-sse.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
@@ -50,6 +51,14 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
   const sseEndpoint =
     options.sseEndpoint === undefined ? DEFAULT_SSE_ENDPOINT : options.sseEndpoint;
   const messagesEndpoint = options.messagesEndpoint ?? DEFAULT_MESSAGES_ENDPOINT;
+  checkEndpointPaths(
+    {
+      streamEndpoint,
+      sseEndpoint,
+      messagesEndpoint: sseEndpoint === null ? null : messagesEndpoint,
+    },
+    reservedPaths(options.health !== undefined),
+  );
   const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const ctx: ServerContext = {
     options,

@@ -243,9 +243,15 @@ export class StreamableSession {
       const exchange = id === undefined ? undefined : this.#requests.get(idKey(id));
       if (exchange && id !== undefined) {
         this.#requests.delete(idKey(id));
-        if (this.#initializeId === idKey(id)) this.#recordVersion(message);
+        const initialize = this.#initializeId === idKey(id);
+        if (initialize) this.#recordVersion(message);
         // Relayed untouched, so the upstream's own text (when it kept it) is the answer.
         exchange.deliver(message, jsonTextOf(message));
+        if (initialize && kind === "error") {
+          // A session whose initialize failed can serve nothing: end it now, not at its timeout.
+          this.#s.logger.info("initialize failed; ending the session", { session: this.id });
+          void this.close();
+        }
       } else {
         this.#s.logger.debug("response for no pending request dropped", { session: this.id, id });
       }

@@ -132,6 +132,17 @@ describe("auth", () => {
 });
 
 describe("CORS", () => {
+  it("lets an origin listed for CORS pass the Origin check; others stay 403", async () => {
+    const { url } = await startEcho({ cors: { origin: ["https://app.example"] } });
+    const listed = await postMcp(url, init, { Origin: "https://app.example" });
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    await listed.text();
+    const other = await postMcp(url, init, { Origin: "https://evil.example" });
+    expect(other.status).toBe(403);
+    await other.text();
+  });
+
   it("answers preflight with every protocol header, DELETE, and no * with credentials", async () => {
     const { url } = await startEcho({ cors: { credentials: true } });
     const res = await fetch(`${url}/mcp`, {
