@@ -1,6 +1,7 @@
 // The undici plumbing both client transports share: one dispatcher per target
 // (keep-alive pool, custom CA / client certificate, env proxy), per-request
 // headers, and the mapping of HTTP failures to McpProxyError codes.
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
@@ -78,6 +79,18 @@ export async function buildHeaders(
   // Session and protocol headers are ours to set: a user header must not break them.
   put(protocol);
   return headers;
+}
+
+/**
+ * The controller whose signal every request of a transport carries, so that
+ * close() aborts them all. Each request in flight adds one abort listener and
+ * removes it when done: many concurrent requests are normal, not a leak, so
+ * Node's listener-count warning is turned off for this signal.
+ */
+export function transportAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 export function requestTimeout(options: HttpClientOptions): number {

@@ -31,7 +31,7 @@ import type {
   RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
 import { backoffDelay, pause } from "./backoff.js";
-import { requestTimeout } from "./http.js";
+import { requestTimeout, transportAbortController } from "./http.js";
 import { errorResponse } from "./messages.js";
 import { type ModernAnswer, type ModernHttp, modernPost } from "./modern-post.js";
 import { legacyResult, modernRequest, untagged } from "./modern-translate.js";
@@ -64,7 +64,7 @@ export class ModernClientTransport implements Transport {
   readonly #discover: Params;
   readonly #version: string;
   readonly #logger: Logger;
-  readonly #abort = new AbortController();
+  readonly #abort = transportAbortController();
   readonly #state = new LegacyClientState();
   #nextId = 1;
   /** Local requests in flight, by local id: aborting one cancels its POST. */

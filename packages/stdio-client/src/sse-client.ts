@@ -22,6 +22,7 @@ import {
   networkError,
   requestTimeout,
   statusError,
+  transportAbortController,
 } from "./http.js";
 import { decodeMessages, errorResponse, isJsonRpcErrorBody, receiveEventData } from "./messages.js";
 import type { HttpClientOptions } from "./options.js";
@@ -36,7 +37,7 @@ export class SseClientTransport implements Transport {
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
   readonly #dispatcher: Dispatcher;
-  readonly #abort = new AbortController();
+  readonly #abort = transportAbortController();
   readonly #pending = new Set<RequestId>();
   #endpoint: URL | undefined;
   #started = false;

@@ -24,6 +24,7 @@ import {
   networkError,
   requestTimeout,
   statusError,
+  transportAbortController,
 } from "./http.js";
 import {
   decodeMessages,
@@ -62,7 +63,7 @@ export class StreamableHttpClientTransport implements Transport {
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
   readonly #dispatcher: Dispatcher;
-  readonly #abort = new AbortController();
+  readonly #abort = transportAbortController();
   /** Local requests still waiting for their response. */
   readonly #pending = new Set<RequestId>();
   readonly #initializeIds = new Set<RequestId>();
@@ -168,6 +169,17 @@ export class StreamableHttpClientTransport implements Transport {
       const type = header(headers, "content-type") ?? "";
       if (statusCode === 202 || statusCode === 204) {
         await body.dump().catch(() => {});
+        if (id !== undefined) {
+          // A request must get JSON or an event stream (spec): "accepted" alone would leave
+          // the local client waiting forever.
+          const error = new McpProxyError(
+            ErrorCodes.INVALID_MESSAGE,
+            `${this.#url.href} answered ${method ?? "the request"} with HTTP ${statusCode} and no response`,
+          );
+          this.#logger.error(error.message);
+          this.#fail(id, error);
+          return "failed";
+        }
         return "ok";
       }
       if (type.includes("text/event-stream")) {

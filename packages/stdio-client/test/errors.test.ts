@@ -79,6 +79,40 @@ describe("failures reach the local client as errors, never hangs", () => {
     expect(sockets.size).toBeGreaterThanOrEqual(1);
   });
 
+  it("fails a request that the server merely accepts (202 without an answer)", async () => {
+    const accepting = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(req.method === "POST" ? 202 : 405).end());
+    });
+    await new Promise<void>((resolve) => accepting.listen(0, "127.0.0.1", resolve));
+    cleanups.push(async () => {
+      accepting.closeAllConnections();
+      await new Promise<void>((resolve) => accepting.close(() => resolve()));
+    });
+    const { port } = accepting.address() as AddressInfo;
+    const runner = spawnRunner({
+      url: `http://127.0.0.1:${port}/mcp`,
+      transport: "stream",
+      protocol: "legacy",
+    });
+    await expect(runner.client.connect(runner.transport)).rejects.toThrow(
+      /answered initialize with HTTP 202 and no response/,
+    );
+  });
+
+  it("carries many concurrent requests over SSE without listener warnings", async () => {
+    const server = await startSseServer();
+    const runner = spawnRunner({ url: server.url, transport: "sse" });
+    await runner.client.connect(runner.transport);
+    const texts = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        runner.client.callTool({ name: "echo", arguments: { text: `c${i}` } }),
+      ),
+    );
+    expect(texts).toHaveLength(24);
+    expect(runner.stderr()).not.toMatch(/MaxListenersExceededWarning/);
+  });
+
   it("ends when an SSE server closes its stream, failing what was pending", async () => {
     const server = await startSseServer();
     const runner = spawnRunner({ url: server.url, transport: "sse" });
