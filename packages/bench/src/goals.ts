@@ -35,7 +35,8 @@ export function checkGoals(results: readonly TargetResult[]): GoalCheck[] {
     higherIsBetter: boolean,
     unit: string,
   ) => {
-    if (value === undefined || !Number.isFinite(value)) {
+    // A goal measured against a target that did not run (e.g. --only) is not a miss.
+    if (value === undefined || !Number.isFinite(value) || !Number.isFinite(bound)) {
       checks.push({ goal, measured: "not measured", met: undefined });
       return;
     }

@@ -32,12 +32,42 @@ export interface SpawnServerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Process groups of servers still running: killed if the bench itself ends early. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function killLiveGroupsOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Ctrl-C or a kill must run the hook too (a signal's default action skips "exit").
+  process.once("SIGINT", () => process.exit(130));
+  process.once("SIGTERM", () => process.exit(143));
+  process.once("exit", () => {
+    for (const pid of liveGroups) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 export function spawnServer(options: SpawnServerOptions): ServerProcess {
   const spawnedAt = process.hrtime.bigint();
+  // Its own process group, so that a crash of the bench takes the server's children too
+  // (a reference proxy may run its server through a shell).
   const child = spawn(options.command, options.args, {
     stdio: ["ignore", "ignore", "pipe"],
     env: options.env ?? process.env,
+    detached: true,
   });
+  killLiveGroupsOnExit();
+  if (child.pid !== undefined) {
+    const pid = child.pid;
+    liveGroups.add(pid);
+    child.once("exit", () => liveGroups.delete(pid));
+  }
   let text = "";
   let memory: MemoryReport | undefined;
   child.stderr!.setEncoding("utf8");
