@@ -73,6 +73,8 @@ export class StreamableHttpClientTransport implements Transport {
   #closed = false;
   #closing: Promise<void> | undefined;
   #getAbort: AbortController | undefined;
+  /** Open while an initialize awaits its answer: later messages need the session id it brings. */
+  #handshake: { done: Promise<void>; open: () => void } | undefined;
   #getCursor: Cursor = {};
   #serverRetry: number | undefined;
 
@@ -103,7 +105,34 @@ export class StreamableHttpClientTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) throw new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed");
+    if (methodOf(message) === "initialize" && classifyMessage(message) === "request") {
+      // A client that pipes initialize, initialized and its first request at once (a
+      // script) must not have the latter two sent before the session exists.
+      let open!: () => void;
+      const done = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const handshake = { done, open };
+      this.#handshake = handshake;
+      const result = await this.#post(message, false).catch((error: unknown) => {
+        this.#endHandshake(handshake);
+        throw error;
+      });
+      // Answered already (JSON), or failed: either way nothing more to wait for.
+      if (result !== "ok" || !this.#initializeIds.has(messageId(message) as RequestId)) {
+        this.#endHandshake(handshake);
+      }
+      return;
+    }
+    if (this.#handshake) await this.#handshake.done;
+    if (this.#closed) throw new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed");
     await this.#post(message, false);
+  }
+
+  #endHandshake(handshake = this.#handshake): void {
+    if (!handshake) return;
+    handshake.open();
+    if (this.#handshake === handshake) this.#handshake = undefined;
   }
 
   /**
@@ -396,6 +425,7 @@ export class StreamableHttpClientTransport implements Transport {
           const version = (message as { result?: { protocolVersion?: unknown } }).result
             ?.protocolVersion;
           if (typeof version === "string") this.#protocolVersion = version;
+          this.#endHandshake();
         }
       }
     }
@@ -469,6 +499,7 @@ export class StreamableHttpClientTransport implements Transport {
 
   async #shutdown(): Promise<void> {
     this.#closed = true;
+    this.#endHandshake();
     this.#getAbort?.abort();
     if (this.#sessionId !== undefined && !this.#sessionLost)
       await this.#deleteSession(this.#sessionId);

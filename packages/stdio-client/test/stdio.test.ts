@@ -97,4 +97,38 @@ describe("stdio side", () => {
       result: { serverInfo: { name: "echo-fixture" } },
     });
   });
+
+  it.each(["legacy", "auto"])(
+    "holds what a script pipes after initialize until the session exists (protocol %s)",
+    async (protocol) => {
+      const server = await startStreamServer();
+      const child = spawn(process.execPath, [RUNNER], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          STDIO_RUNNER_OPTIONS: JSON.stringify({ url: server.url, transport: "stream", protocol }),
+        },
+        stdio: ["pipe", "pipe", "ignore"],
+      });
+      let stdout = "";
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString("utf8");
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code) => resolve(code)),
+      );
+      const initialized = { jsonrpc: "2.0", method: "notifications/initialized" };
+      const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
+      // All three in one write, as `cat script.jsonl | mcp-proxy stdio …` does.
+      child.stdin.end(
+        `${[initialize, initialized, list].map((m) => JSON.stringify(m)).join("\n")}\n`,
+      );
+      expect(await exited).toBe(0);
+      const answers = stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { id: number; result?: { tools?: unknown[] } });
+      expect(answers.map((a) => a.id).sort()).toEqual([1, 2]);
+      expect(answers.find((a) => a.id === 2)?.result?.tools?.length).toBeGreaterThan(0);
+    },
+  );
 });
