@@ -38,7 +38,7 @@ import { SessionRegistry } from "./session-registry.js";
 import { SessionUpstreams } from "./session-upstream.js";
 import { StatelessUpstream } from "./stateless.js";
 import { handleStreamable } from "./streamable-handler.js";
-import { loadPem } from "./tls.js";
+import { loadPem, tlsError } from "./tls.js";
 
 export async function startHTTPServer(options: StartHTTPServerOptions): Promise<HTTPServerHandle> {
   if (!options.createServer === !options.createUpstream) {
@@ -169,13 +169,20 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     });
   };
 
-  const ca = loadPem(options.sslCa);
-  const cert = loadPem(options.sslCert);
-  const key = loadPem(options.sslKey);
+  const ca = loadPem(options.sslCa, "sslCa");
+  const cert = loadPem(options.sslCert, "sslCert");
+  const key = loadPem(options.sslKey, "sslKey");
   const tls = cert !== undefined && key !== undefined;
-  const server = tls
-    ? https.createServer({ cert, key, ca }, listener)
-    : http.createServer(listener);
+  let server: http.Server;
+  try {
+    server = tls ? https.createServer({ cert, key, ca }, listener) : http.createServer(listener);
+  } catch (error) {
+    throw tlsError(error, {
+      sslCert: options.sslCert,
+      sslKey: options.sslKey,
+      sslCa: options.sslCa,
+    });
+  }
   server.keepAliveTimeout = options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   // requestTimeout (Node default 300 s) only bounds receiving a request, so long-lived SSE
   // responses are unaffected and slow-loris uploads stay bounded; socket idle timeout stays off.

@@ -3,7 +3,8 @@
 import https from "node:https";
 import { makeCertificate, type TestCertificate } from "@mcp-proxy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initializeBody, JSON_HEADERS, startEcho } from "./helpers.js";
+import { startHTTPServer } from "../src/index.js";
+import { echoUpstream, initializeBody, JSON_HEADERS, startEcho } from "./helpers.js";
 
 let certificate: TestCertificate;
 let certPath: string;
@@ -68,5 +69,20 @@ describe("TLS", () => {
       { "Mcp-Session-Id": sessionId },
     );
     expect(JSON.parse(call.body).result.content[0].text).toBe("tls");
+  });
+});
+
+describe("TLS configuration errors", () => {
+  it("names the option and file that hold no PEM, or that do not fit together", async () => {
+    const base = { port: 0, host: "127.0.0.1", createUpstream: echoUpstream() };
+    // A file that is not PEM at all (this test file itself).
+    const notPem = new URL(import.meta.url).pathname;
+    await expect(startHTTPServer({ ...base, sslCert: notPem, sslKey: keyPath })).rejects.toThrow(
+      `sslCert: "${notPem}" holds no PEM block`,
+    );
+    // PEM, but the certificate as the key: the TLS error names both files.
+    await expect(startHTTPServer({ ...base, sslCert: certPath, sslKey: certPath })).rejects.toThrow(
+      /^TLS: .*sslCert ".*", sslKey ".*"/,
+    );
   });
 });
