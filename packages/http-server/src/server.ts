@@ -33,7 +33,13 @@ import {
 } from "./options.js";
 import { createOriginHostPolicy } from "./origin-host.js";
 import { pathOf } from "./request-info.js";
-import { firstRequestId, sendError, sendJson, withRequestId } from "./responses.js";
+import {
+  firstRequestId,
+  MethodNotAllowedError,
+  sendError,
+  sendJson,
+  withRequestId,
+} from "./responses.js";
 import { SessionRegistry } from "./session-registry.js";
 import { SessionUpstreams } from "./session-upstream.js";
 import { StatelessUpstream } from "./stateless.js";
@@ -159,8 +165,12 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     req.on("error", () => undefined);
     res.on("error", () => undefined);
     route(req, res).catch((error: unknown) => {
-      if (!(error instanceof McpProxyError)) logger.error("request failed", { error });
-      else logger.debug("request rejected", { code: error.code, message: error.message });
+      // A client's mistake (bad input, wrong method) is routine; only our own failures are errors.
+      if (error instanceof McpProxyError) {
+        logger.debug("request rejected", { code: error.code, message: error.message });
+      } else if (error instanceof MethodNotAllowedError) {
+        logger.debug("request rejected", { status: 405, message: error.message });
+      } else logger.error("request failed", { error });
       try {
         sendError(res, error);
       } catch {
