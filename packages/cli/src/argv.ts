@@ -23,6 +23,8 @@ export interface ParsedArgv {
 export interface ParseArgvOptions {
   /** Stop at the first positional: it and everything after it are the child's. */
   stopAtPositional: boolean;
+  /** Named in the unknown-option error, e.g. "mcp-proxy stdio --help". */
+  helpCommand?: string;
 }
 
 /** Picks the mode from the first argument. */
@@ -59,7 +61,7 @@ export function parseBooleanWord(value: string): boolean | undefined {
 export function parseArgv(
   argv: readonly string[],
   specs: readonly FlagSpec[],
-  { stopAtPositional }: ParseArgvOptions,
+  { stopAtPositional, helpCommand = "mcp-proxy --help" }: ParseArgvOptions,
 ): ParsedArgv {
   const options: Record<string, RawValue> = {};
   const positionals: string[] = [];
@@ -99,7 +101,7 @@ export function parseArgv(
     } else {
       spec = specs.find((s) => s.short !== undefined && `-${s.short}` === arg);
     }
-    if (!spec) throw new UsageError(`Unknown option ${arg.split("=")[0]} (see mcp-proxy --help)`);
+    if (!spec) throw new UsageError(`Unknown option ${arg.split("=")[0]} (see ${helpCommand})`);
 
     if (spec.kind === "boolean") {
       if (inline === undefined) {

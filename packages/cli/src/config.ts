@@ -114,7 +114,10 @@ export const FLAGS_BY_MODE: Record<Mode, readonly FlagSpec[]> = {
 export function parseCommandLine(argv: readonly string[], env: Env): Invocation {
   const { mode, rest } = detectMode(argv);
   const specs = FLAGS_BY_MODE[mode];
-  const parsed = parseArgv(rest, specs, { stopAtPositional: mode !== "stdio" });
+  const parsed = parseArgv(rest, specs, {
+    stopAtPositional: mode !== "stdio",
+    helpCommand: mode === "serve" ? "mcp-proxy --help" : `mcp-proxy ${mode} --help`,
+  });
   if (parsed.options.help === true) return { kind: "help", mode };
   if (parsed.options.version === true) return { kind: "version" };
   const values = new Values(resolveOptions(parsed.options, env, specs), specs);
@@ -225,10 +228,15 @@ function parseEnvEntries(values: Values): Record<string, string> {
   return out;
 }
 
-function buildChild(values: Values, positionals: string[], env: Env): ChildConfig {
+function buildChild(
+  values: Values,
+  positionals: string[],
+  env: Env,
+  usage = "mcp-proxy [options] -- <command> [args...]",
+): ChildConfig {
   const [command, ...args] = positionals;
   if (command === undefined || command === "") {
-    throw new UsageError("No command to run: mcp-proxy [options] -- <command> [args...]");
+    throw new UsageError(`No command to run: ${usage}`);
   }
   const cwd = values.string("cwd");
   return {
@@ -354,7 +362,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
 function buildTapConfig(values: Values, positionals: string[], env: Env): TapConfig {
   const logFile = values.string("logFile");
   return {
-    child: buildChild(values, positionals, env),
+    child: buildChild(values, positionals, env, "mcp-proxy tap [options] -- <command> [args...]"),
     ...(logFile ? { logFile } : {}),
     logLevel: values.choice<LogLevel>("logLevel") ?? "info",
   };

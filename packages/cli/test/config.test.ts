@@ -97,6 +97,13 @@ describe("serve config", () => {
     );
   });
 
+  it("points usage errors at the subcommand's own help", () => {
+    expect(() => parseCommandLine(["stdio", "--port", "1", "http://x"], {})).toThrow(
+      "(see mcp-proxy stdio --help)",
+    );
+    expect(() => parseCommandLine(["tap"], {})).toThrow("mcp-proxy tap [options] --");
+  });
+
   it("refuses an empty API key instead of serving without auth", () => {
     expect(() => serveConfig(["--apiKey", "", "x"])).toThrow("is empty");
     expect(() => serveConfig(["x"], { MCP_PROXY_API_KEY: " " })).toThrow("is empty");
