@@ -21,47 +21,40 @@ afterEach(async () => {
   await closeServers();
 });
 
+/** The runner fixture with raw pipes: what it wrote so far, and its exit code. */
+function spawnRaw(options: Record<string, unknown>) {
+  const child = spawn(process.execPath, [RUNNER], {
+    env: { PATH: process.env.PATH ?? "", STDIO_RUNNER_OPTIONS: JSON.stringify(options) },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString("utf8");
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString("utf8");
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { stdin: child.stdin, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
 describe("stdio side", () => {
   it("writes only JSON-RPC lines to stdout, answers garbage with a parse error and exits when stdin ends", async () => {
     const server = await startStreamServer();
-    const child = spawn(process.execPath, [RUNNER], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        STDIO_RUNNER_OPTIONS: JSON.stringify({ url: server.url, transport: "stream" }),
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString("utf8");
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString("utf8");
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on("exit", (code) => resolve(code)),
-    );
-
-    const initialize = {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "raw", version: "1" },
-      },
-    };
-    child.stdin.write("this is not json\n");
-    child.stdin.write(`${JSON.stringify(initialize)}\n`);
+    const runner = spawnRaw({ url: server.url, transport: "stream" });
+    runner.stdin.write("this is not json\n");
+    runner.stdin.write(`${JSON.stringify(initialize)}\n`);
     const deadline = Date.now() + 10_000;
-    while (!stdout.includes('"id":1') && Date.now() < deadline)
+    while (!runner.stdout().includes('"id":1') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
-    child.stdin.end();
-    expect(await exited).toBe(0);
+    runner.stdin.end();
+    expect(await runner.exited).toBe(0);
 
-    const lines = stdout.split("\n").filter((l) => l !== "");
+    const lines = runner
+      .stdout()
+      .split("\n")
+      .filter((l) => l !== "");
     const messages = lines.map(
       (l) => JSON.parse(l) as { jsonrpc: string; id: unknown; error?: { code: number } },
     );
@@ -69,30 +62,17 @@ describe("stdio side", () => {
     expect(messages[0]).toMatchObject({ id: null, error: { code: -32700 } });
     expect(messages[1]).toMatchObject({ id: 1, result: { serverInfo: { name: "echo-fixture" } } });
     // Diagnostics went to stderr.
-    expect(stderr).toMatch(/not JSON/);
+    expect(runner.stderr()).toMatch(/not JSON/);
     // Ending stdin ended the remote session.
     expect(server.deleted).toHaveLength(1);
   });
 
   it("answers requests still in flight when stdin ends right after them (a piped script)", async () => {
     const server = await startStreamServer();
-    const child = spawn(process.execPath, [RUNNER], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        STDIO_RUNNER_OPTIONS: JSON.stringify({ url: server.url, transport: "stream" }),
-      },
-      stdio: ["pipe", "pipe", "ignore"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString("utf8");
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on("exit", (code) => resolve(code)),
-    );
-    child.stdin.end(`${JSON.stringify(initialize)}\n`);
-    expect(await exited).toBe(0);
-    expect(JSON.parse(stdout.trim())).toMatchObject({
+    const runner = spawnRaw({ url: server.url, transport: "stream" });
+    runner.stdin.end(`${JSON.stringify(initialize)}\n`);
+    expect(await runner.exited).toBe(0);
+    expect(JSON.parse(runner.stdout().trim())).toMatchObject({
       id: 1,
       result: { serverInfo: { name: "echo-fixture" } },
     });
@@ -102,28 +82,16 @@ describe("stdio side", () => {
     "holds what a script pipes after initialize until the session exists (protocol %s)",
     async (protocol) => {
       const server = await startStreamServer();
-      const child = spawn(process.execPath, [RUNNER], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          STDIO_RUNNER_OPTIONS: JSON.stringify({ url: server.url, transport: "stream", protocol }),
-        },
-        stdio: ["pipe", "pipe", "ignore"],
-      });
-      let stdout = "";
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString("utf8");
-      });
-      const exited = new Promise<number | null>((resolve) =>
-        child.on("exit", (code) => resolve(code)),
-      );
+      const runner = spawnRaw({ url: server.url, transport: "stream", protocol });
       const initialized = { jsonrpc: "2.0", method: "notifications/initialized" };
       const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
       // All three in one write, as `cat script.jsonl | mcp-proxy stdio …` does.
-      child.stdin.end(
+      runner.stdin.end(
         `${[initialize, initialized, list].map((m) => JSON.stringify(m)).join("\n")}\n`,
       );
-      expect(await exited).toBe(0);
-      const answers = stdout
+      expect(await runner.exited).toBe(0);
+      const answers = runner
+        .stdout()
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line) as { id: number; result?: { tools?: unknown[] } });
