@@ -150,11 +150,9 @@ export class ModernGateway {
     signal?: AbortSignal,
     sendOptions?: TransportSendOptions,
   ): Promise<void> {
-    const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
-    if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
-    if (this.#closed) return respondFailure(sink, request.id, gatewayClosed());
+    if (this.#refused(request, sink)) return;
     if (request.method === "subscriptions/listen") {
-      return this.listen(request, sink, signal, sendOptions);
+      return this.#listen(request, sink, signal, sendOptions);
     }
     if (signal?.aborted) return;
     if (this.#pool.era === undefined) {
@@ -195,9 +193,16 @@ export class ModernGateway {
     signal?: AbortSignal,
     sendOptions?: TransportSendOptions,
   ): Promise<void> {
-    const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
-    if (!checked.ok) return safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
-    if (this.#closed) return respondFailure(sink, request.id, gatewayClosed());
+    if (this.#refused(request, sink)) return;
+    return this.#listen(request, sink, signal, sendOptions);
+  }
+
+  async #listen(
+    request: JSONRPCRequest,
+    sink: ModernSink,
+    signal: AbortSignal | undefined,
+    sendOptions: TransportSendOptions | undefined,
+  ): Promise<void> {
     try {
       await this.#pool.acquire(undefined);
     } catch (error) {
@@ -227,6 +232,20 @@ export class ModernGateway {
   }
 
   // ---- requests ------------------------------------------------------------
+
+  /** Answers a request the gateway cannot take (bad `_meta`, or closed); true when it did. */
+  #refused(request: JSONRPCRequest, sink: ModernSink): boolean {
+    const checked = validateModernMeta(request, this.#o.supportedVersions, this.#advertised);
+    if (!checked.ok) {
+      safeRespond(sink, checked.jsonRpcError as JSONRPCErrorResponse);
+      return true;
+    }
+    if (this.#closed) {
+      respondFailure(sink, request.id, gatewayClosed());
+      return true;
+    }
+    return false;
+  }
 
   #discover(request: JSONRPCRequest, sink: ModernSink): void {
     const id = this.#pool.identity as UpstreamIdentity;
