@@ -9,7 +9,6 @@ import type { SessionUpstream } from "./session-upstream.js";
 import type { StreamableSession } from "./streamable-session.js";
 
 export interface TrackedSession {
-  info: SessionInfo;
   /** Adds the session to the registry; throws (503) once the server is closing. */
   register(): void;
   /** Reports the session to onConnect; what it throws, the caller answers with. */
@@ -38,7 +37,6 @@ export function trackSession(
       .catch((error: unknown) => ctx.logger.warn("onClose failed", { error }));
   });
   return {
-    info,
     register: () => ctx.sessions.add(session),
     connect: async () => {
       await ctx.options.onConnect?.(info);
