@@ -193,7 +193,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: "boolean",
     group: SERVER,
     description:
-      "No sessions: one shared child, started and initialised on the first request, serves every request",
+      "No sessions: one shared child, started and initialised on the first request, serves every 2025-era request",
   },
   {
     name: "shared",

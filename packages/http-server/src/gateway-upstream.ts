@@ -21,15 +21,17 @@ class DeferredTransport implements Transport {
   #closed = false;
   #info: SessionInfo | undefined;
   readonly #open: () => Promise<OpenedUpstream>;
-  /** Where this upstream is reported (onConnect/onClose); absent for a session on a shared one. */
-  readonly #report: { options: StartHTTPServerOptions; logger: Logger } | undefined;
+  readonly #options: StartHTTPServerOptions;
+  readonly #logger: Logger;
 
   constructor(
     open: () => Promise<OpenedUpstream>,
-    report?: { options: StartHTTPServerOptions; logger: Logger },
+    options: StartHTTPServerOptions,
+    logger: Logger,
   ) {
     this.#open = open;
-    this.#report = report;
+    this.#options = options;
+    this.#logger = logger;
   }
 
   async start(): Promise<void> {
@@ -50,13 +52,11 @@ class DeferredTransport implements Transport {
     inner.onerror = (error) => this.onerror?.(error);
     inner.onclose = () => this.#markClosed();
     await inner.start();
-    const report = this.#report;
-    if (!report) return;
     const info: SessionInfo = { transport: "modern", upstream: inner };
     if (opened.server) info.server = opened.server;
     // As for a 2025 session: a throwing onConnect refuses the upstream.
     try {
-      await report.options.onConnect?.(info);
+      await this.#options.onConnect?.(info);
     } catch (error) {
       await this.close().catch(() => undefined);
       throw error;
@@ -80,11 +80,10 @@ class DeferredTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     const info = this.#info;
-    const report = this.#report;
-    if (info && report) {
+    if (info) {
       void Promise.resolve()
-        .then(() => report.options.onClose?.(info))
-        .catch((error: unknown) => report.logger.warn("onClose failed", { error }));
+        .then(() => this.#options.onClose?.(info))
+        .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
     }
     this.onclose?.();
   }
@@ -99,16 +98,7 @@ export function gatewayUpstreamFactory(
   options: StartHTTPServerOptions,
   request: () => IncomingMessage,
   logger: Logger,
-  shared?: (req: IncomingMessage) => Promise<Transport>,
 ): () => Transport {
-  // Stateless mode's upstream is already shared and reported (transport "stateless"): the
-  // gateway takes a session on it rather than a second upstream of its own.
-  if (shared) {
-    return () => new DeferredTransport(async () => ({ transport: await shared(request()) }));
-  }
   return () =>
-    new DeferredTransport(() => createUpstreamFor(options, request(), undefined), {
-      options,
-      logger,
-    });
+    new DeferredTransport(() => createUpstreamFor(options, request(), undefined), options, logger);
 }

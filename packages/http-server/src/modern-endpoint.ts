@@ -16,7 +16,6 @@ import {
   validateModernRequest,
 } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type {
   JSONRPCErrorResponse,
   JSONRPCMessage,
@@ -40,8 +39,6 @@ export interface ModernEndpointOptions {
   upstreamProtocol: UpstreamProtocol | undefined;
   heartbeatMs: number;
   logger: Logger;
-  /** Stateless mode: a session on its shared upstream, used instead of an upstream of our own. */
-  shared?: (req: IncomingMessage) => Promise<Transport>;
 }
 
 export class ModernEndpoint {
@@ -58,7 +55,6 @@ export class ModernEndpoint {
         options,
         () => this.#lastRequest as IncomingMessage,
         settings.logger,
-        settings.shared,
       ),
       upstreamProtocol: settings.upstreamProtocol,
       advertisedVersions: DUAL_ERA_VERSIONS,

@@ -66,9 +66,6 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     reservedPaths(options.health !== undefined),
   );
   const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-  const stateless = options.stateless
-    ? new StatelessUpstream(options, logger, heartbeatMs)
-    : undefined;
   const ctx: ServerContext = {
     options,
     logger,
@@ -82,7 +79,7 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS,
       logger,
     ),
-    stateless,
+    stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
     upstreams: new SessionUpstreams(options, logger),
     // Created eagerly but lazy inside: no upstream until the first modern request.
     modern:
@@ -91,11 +88,6 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
             upstreamProtocol: options.upstreamProtocol,
             heartbeatMs,
             logger,
-            // Both eras on one upstream in stateless mode, when it speaks the 2025 protocol
-            // (a modern upstream keeps its own, passed through rather than translated twice).
-            ...(stateless && (options.upstreamProtocol ?? "legacy") === "legacy"
-              ? { shared: (req: IncomingMessage) => stateless.connectShared(req) }
-              : {}),
           })
         : undefined,
     closing: false,
@@ -241,10 +233,9 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       await ctx.sessions.closeAll();
       // A creation that outlived the grace period closes its own session: wait for that.
       await waitWhile(() => ctx.sessions.reserved > 0, grace);
-      // Ends open listen streams gracefully and fails what is still in flight (first: in
-      // stateless mode its upstream is a session on the shared one closed next).
-      await ctx.modern?.close();
       await ctx.stateless?.close();
+      // Ends open listen streams gracefully and fails what is still in flight.
+      await ctx.modern?.close();
       server.closeAllConnections();
       await stopped;
     })();

@@ -1,8 +1,7 @@
-// Stateless mode: no sessions, one shared upstream (started and initialised on
-// the first request) behind core's SharedUpstream. Each POST gets a short-lived
-// virtual session for its requests (ids, progress tokens and subscriptions are
-// remapped and routed there), closed once they are answered; `initialize` is
-// answered here. The 2026-07-28 gateway takes a long-lived session on it too.
+// Stateless mode: no sessions, one shared, already-initialised upstream behind
+// core's SharedUpstream. Each POST gets a short-lived virtual session for its
+// requests (ids, progress tokens and subscriptions are remapped and routed
+// there), closed once they are answered; `initialize` is answered here.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {
@@ -70,16 +69,6 @@ export class StatelessUpstream {
 
   get pendingCount(): number {
     return this.#inFlight.size;
-  }
-
-  /**
-   * A new session on the shared upstream (started on first use), for the
-   * gateway that serves 2026-07-28 clients: both eras then share one upstream.
-   * Its initialize is answered from the shared upstream's; not yet started.
-   */
-  async connectShared(req: IncomingMessage): Promise<Transport> {
-    const shared = await this.#ensure(req);
-    return shared.upstream.connect();
   }
 
   async handlePost(body: ParsedBody, ctx: PostContext): Promise<void> {

@@ -4,13 +4,7 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import {
-  connectSse,
-  connectStreamable,
-  pidRecordingEchoUpstream,
-  startEcho,
-  textOf,
-} from "./helpers.js";
+import { connectSse, connectStreamable, startEcho, textOf } from "./helpers.js";
 import { messagesOf, modernRequest, postModern, resultOf } from "./modern-helpers.js";
 
 async function modernEcho(url: string, text: string): Promise<unknown> {
@@ -42,29 +36,6 @@ describe("one endpoint, both eras", () => {
       expect(await streamable.listTools()).toMatchObject({ tools: expect.any(Array) });
     });
   }
-
-  it("stateless mode serves both eras from one upstream", async () => {
-    const pids: number[] = [];
-    const spawn = pidRecordingEchoUpstream(pids);
-    let created = 0;
-    const { url } = await startEcho({
-      stateless: true,
-      createUpstream: () => {
-        created++;
-        return spawn();
-      },
-    });
-    const streamable = await connectStreamable(`${url}/mcp`);
-    expect(textOf(await streamable.callTool({ name: "echo", arguments: { text: "a" } }))).toBe("a");
-    expect(await modernEcho(url, "b")).toBe("b");
-    const pid = (await streamable.callTool({ name: "pid", arguments: {} })) as unknown;
-    const modernPid = resultOf(
-      (await messagesOf(await postModern(url, modernRequest("tools/call", { name: "pid" }))))[0],
-    );
-    expect(created).toBe(1);
-    expect(pids).toHaveLength(1);
-    expect(textOf(pid)).toBe((modernPid.content as Array<{ text?: string }>)[0]?.text);
-  });
 
   it("ignores a stale Mcp-Session-Id on a request with modern _meta", async () => {
     const { url } = await startEcho();
