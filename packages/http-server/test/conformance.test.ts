@@ -1,6 +1,8 @@
 // The official conformance suite, both requirement sets, against one endpoint:
 // startHTTPServer bridging to the stdio conformance fixture. 2025-era and
-// 2026-07-28 clients are told apart per POST, so one server serves both runs.
+// 2026-07-28 clients are told apart per POST, so one server serves both runs,
+// in stateful mode (at once) and in stateless mode (2026 first, then 2025: the
+// order in which leftovers of one era would break the other's attribution).
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import {
   CONFORMANCE_SERVER,
@@ -16,11 +18,13 @@ import { type HTTPServerHandle, startHTTPServer } from "../src/index.js";
 const RUN_TIMEOUT_MS = 150_000;
 
 let handle: HTTPServerHandle;
+let statelessHandle: HTTPServerHandle;
 
-beforeAll(async () => {
-  handle = await startHTTPServer({
+function startFixtureProxy(stateless: boolean): Promise<HTTPServerHandle> {
+  return startHTTPServer({
     port: 0,
     host: "127.0.0.1",
+    stateless,
     createUpstream: () =>
       new ChildProcessTransport({
         command: process.execPath,
@@ -28,10 +32,16 @@ beforeAll(async () => {
         stderr: "ignore",
       }),
   });
+}
+
+beforeAll(async () => {
+  handle = await startFixtureProxy(false);
+  statelessHandle = await startFixtureProxy(true);
 });
 
 afterAll(async () => {
   await handle?.close();
+  await statelessHandle?.close();
 });
 
 function scored(result: ConformanceResult): { passed: string[]; failed: string[] } {
@@ -42,9 +52,12 @@ function scored(result: ConformanceResult): { passed: string[]; failed: string[]
   };
 }
 
-async function run(requirements: ConformanceRevision): Promise<ConformanceResult> {
+async function run(
+  requirements: ConformanceRevision,
+  server: HTTPServerHandle = handle,
+): Promise<ConformanceResult> {
   const result = await runConformance({
-    url: `${handle.url}/mcp`,
+    url: `${server.url}/mcp`,
     requirements,
     timeoutMs: RUN_TIMEOUT_MS - 10_000,
   });
@@ -83,5 +96,23 @@ describe("conformance suite through the proxy", () => {
       }
     },
     RUN_TIMEOUT_MS,
+  );
+});
+
+describe("conformance suite through the proxy in stateless mode", () => {
+  it(
+    "passes every scored scenario of 2026-07-28, then of 2025-11-25, on one server",
+    async () => {
+      for (const requirements of ["2026-07-28", "2025-11-25"] as const) {
+        const result = await run(requirements, statelessHandle);
+        expect(result.timedOut).toBe(false);
+        const { failed } = scored(result);
+        expect(
+          failed,
+          `${requirements}: ${result.failed.map((f) => `${f.scenario}: ${f.detail}`).join("\n")}`,
+        ).toEqual([]);
+      }
+    },
+    2 * RUN_TIMEOUT_MS,
   );
 });
