@@ -119,13 +119,19 @@ export async function runServe(
     return child;
   };
 
-  // --shared: every session (and the modern gateway) is a virtual transport on one child.
+  // --shared: every 2025-era session is a virtual transport on one child. The gateway for
+  // 2026-07-28 clients (sessionId undefined) gets a child of its own, as with --stateless: its
+  // long-lived calls (parked input_required ones) would otherwise leave the sessions' server
+  // requests and logs with more than one call in flight to belong to.
   const shared = config.shared
     ? new SharedUpstream({ createTransport: () => spawnChild(undefined, true), logger })
     : undefined;
 
   const createUpstream: StartHTTPServerOptions["createUpstream"] = ({ sessionId }) => {
-    const upstream = shared ? shared.connect() : spawnChild(sessionId, sessionId === undefined);
+    const upstream =
+      shared && sessionId !== undefined
+        ? shared.connect()
+        : spawnChild(sessionId, sessionId === undefined);
     const timed = withRequestTimeouts(upstream, {
       requestTimeout: config.requestTimeout,
       connectionTimeout: config.connectionTimeout,

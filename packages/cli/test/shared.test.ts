@@ -66,13 +66,16 @@ describe("mcp-proxy --shared", () => {
     await waitFor(() => !isAlive(pid), 5000);
   });
 
-  it("serves 2026-07-28 requests from the same shared child", async () => {
+  it("serves 2026-07-28 requests from a child of their own, beside the sessions' shared one", async () => {
     const proxy = await startProxy(["--shared", "--", "node", ECHO_SERVER]);
-    // The modern gateway initialises the child here; the 2025-era session joins it.
-    const pid = await modernPid(proxy.url);
-    const session = await connectClient(`${proxy.url}/mcp`);
-    expect(await pidOf(session)).toBe(pid);
-    expect(await modernPid(proxy.url)).toBe(pid);
+    const modern = await modernPid(proxy.url);
+    const first = await connectClient(`${proxy.url}/mcp`);
+    const second = await connectClient(`${proxy.url}/mcp`);
+    const shared = await pidOf(first);
+    // Sessions share one child; the gateway's long-lived calls stay off it.
+    expect(await pidOf(second)).toBe(shared);
+    expect(shared).not.toBe(modern);
+    expect(await modernPid(proxy.url)).toBe(modern);
   });
 
   it("exits with the child's code when the shared child dies", async () => {
