@@ -22,8 +22,10 @@ describe("close() while a session is being created", () => {
     const pids: number[] = [];
     const events: string[] = [];
     const spawn = pidRecordingEchoUpstream(pids);
+    let creating = false;
     const handle = await startEcho({
       createUpstream: async () => {
+        creating = true;
         await sleep(400);
         return spawn();
       },
@@ -38,7 +40,8 @@ describe("close() while a session is being created", () => {
       (res) => res.text(),
       () => "",
     );
-    await sleep(100);
+    // close() only once the session is being created, however slow the machine.
+    await waitFor(() => creating);
     await handle.close();
     // close() waited for the creation: the child exists and is already on its way out.
     expect(pids).toHaveLength(1);
@@ -52,9 +55,11 @@ describe("close() while a session is being created", () => {
     const pids: number[] = [];
     const events: string[] = [];
     const spawn = pidRecordingEchoUpstream(pids);
+    let creating = false;
     const handle = await startEcho({
       closeGracePeriod: 100,
       createUpstream: async () => {
+        creating = true;
         await sleep(400);
         return spawn();
       },
@@ -64,9 +69,10 @@ describe("close() while a session is being created", () => {
       async (res) => ({ status: res.status, body: await res.text() }),
       (error: unknown) => ({ status: 0, body: String(error) }),
     );
-    await sleep(50);
+    await waitFor(() => creating);
     await handle.close();
     // The creation refused itself before close() resolved: its child is gone or going.
+    expect(pids.length).toBeLessThanOrEqual(1);
     for (const pid of pids) await waitFor(() => !isAlive(pid), 3000);
     expect(events).toEqual([]);
     const { status } = await answered;
@@ -120,28 +126,34 @@ describe("request ids", () => {
     const { url } = await startEcho();
     const sessionId = await rawInitialize(url);
     const headers = { "Mcp-Session-Id": sessionId, "MCP-Protocol-Version": "2025-06-18" };
-    const call = (name: string, args: Record<string, unknown>) =>
+    const call = (name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) =>
       JSON.stringify({
         jsonrpc: "2.0",
         id: 5,
         method: "tools/call",
-        params: { name, arguments: args },
+        params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
       });
-    const slow = postMcp(url, call("slow", { ms: 400, steps: 1 }), {
-      ...headers,
-      Accept: "application/json",
-    });
-    await sleep(100);
+    // An SSE-only POST with a progress token: its headers arrive with the first progress
+    // event, so the call is certainly in flight when the duplicate is sent.
+    const first = await postMcp(
+      url,
+      call("slow", { ms: 1000, steps: 2 }, { progressToken: "p5" }),
+      { ...headers, Accept: "text/event-stream" },
+    );
+    expect(first.headers.get("content-type")).toContain("text/event-stream");
     const duplicate = await postMcp(url, call("echo", { text: "dup" }), headers);
     expect(duplicate.status).toBe(400);
     const refused = (await duplicate.json()) as { error: { code: number; message: string } };
     expect(refused.error.code).toBe(-32600);
     expect(refused.error.message).toMatch(/still in flight/);
-    const first = await slow;
-    expect(first.status).toBe(200);
-    const answer = (await first.json()) as { id: number; result?: unknown };
-    expect(answer.id).toBe(5);
-    expect(answer.result).toBeDefined();
+    // The first call still gets its own answer.
+    const events = await first.text();
+    const answer = events
+      .split("\n")
+      .filter((line) => line.startsWith("data: "))
+      .map((line) => JSON.parse(line.slice(6)) as { id?: number; result?: unknown })
+      .find((m) => m.id === 5);
+    expect(answer?.result).toBeDefined();
   });
 
   it("refuses a batch that uses one request id twice", async () => {
