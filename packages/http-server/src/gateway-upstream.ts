@@ -11,6 +11,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
+import { reportClosed } from "./session-info.js";
 import { createUpstreamFor, type OpenedUpstream } from "./upstream.js";
 
 class DeferredTransport implements Transport {
@@ -80,11 +81,7 @@ class DeferredTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     const info = this.#info;
-    if (info) {
-      void Promise.resolve()
-        .then(() => this.#options.onClose?.(info))
-        .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
-    }
+    if (info) reportClosed(this.#options, this.#logger, info);
     this.onclose?.();
   }
 }

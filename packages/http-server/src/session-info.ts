@@ -2,11 +2,27 @@
 // reports to onConnect and onClose, and the bookkeeping when it ends: it leaves
 // the registry, then onClose runs (its failure is logged, never thrown) if
 // onConnect accepted it.
+
+import type { Logger } from "@mcp-proxy/core";
 import type { ServerContext } from "./context.js";
 import type { LegacySession } from "./legacy-sse.js";
-import type { SessionInfo } from "./options.js";
+import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
 import type { SessionUpstream } from "./session-upstream.js";
 import type { StreamableSession } from "./streamable-session.js";
+
+/**
+ * Runs onClose for `info` on its own tick; a hook that throws or rejects is
+ * logged, never thrown into the transport that closed.
+ */
+export function reportClosed(
+  options: StartHTTPServerOptions,
+  logger: Logger,
+  info: SessionInfo,
+): void {
+  void Promise.resolve()
+    .then(() => options.onClose?.(info))
+    .catch((error: unknown) => logger.warn("onClose failed", { error }));
+}
 
 export interface TrackedSession {
   /** Adds the session to the registry; throws (503) once the server is closing. */
@@ -31,10 +47,7 @@ export function trackSession(
   let connected = false;
   session.onEnded(() => {
     ctx.sessions.remove(session.id);
-    if (!connected) return;
-    void Promise.resolve()
-      .then(() => ctx.options.onClose?.(info))
-      .catch((error: unknown) => ctx.logger.warn("onClose failed", { error }));
+    if (connected) reportClosed(ctx.options, ctx.logger, info);
   });
   return {
     register: () => ctx.sessions.add(session),

@@ -27,6 +27,7 @@ import { EventStream } from "./event-stream.js";
 import { Exchange } from "./exchange.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
+import { reportClosed } from "./session-info.js";
 import { SessionUpstreams } from "./session-upstream.js";
 import type { PostContext } from "./streamable-session.js";
 
@@ -273,12 +274,7 @@ export class StatelessUpstream {
     let info: SessionInfo | undefined;
     let current: Shared | undefined;
     primer.onclose = () => {
-      if (info) {
-        const closed = info;
-        void Promise.resolve()
-          .then(() => this.#options.onClose?.(closed))
-          .catch((error: unknown) => this.#logger.warn("onClose failed", { error }));
-      }
+      if (info) reportClosed(this.#options, this.#logger, info);
       // The next request starts a fresh shared upstream. (While starting, #shared may be the
       // start that is failing: its rejection is the request's to report, not this handler's.)
       void this.#shared?.then(

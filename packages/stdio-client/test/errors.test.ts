@@ -1,5 +1,10 @@
 import { createServer } from "node:http";
-import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import { waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeRunners, spawnRunner } from "./helpers/runner.js";
@@ -12,6 +17,19 @@ afterEach(async () => {
   await Promise.allSettled(cleanups.splice(0).map((c) => c()));
   await closeServers();
 });
+
+/**
+ * Listens on 127.0.0.1 at a free port and closes after the test, dropping its
+ * open connections first (these servers never finish their responses).
+ */
+async function listenOnLoopback(server: NetServer, dropConnections: () => void): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(async () => {
+    dropConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return (server.address() as AddressInfo).port;
+}
 
 /** A port with nothing listening: listen, note the port, close. */
 async function deadPort(): Promise<number> {
@@ -39,12 +57,7 @@ describe("failures reach the local client as errors, never hangs", () => {
     const silent = createServer(() => {
       // Accept the request and never answer.
     });
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    cleanups.push(async () => {
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    });
-    const { port } = silent.address() as AddressInfo;
+    const port = await listenOnLoopback(silent, () => silent.closeAllConnections());
     const runner = spawnRunner({
       url: `http://127.0.0.1:${port}/mcp`,
       transport: "stream",
@@ -61,12 +74,9 @@ describe("failures reach the local client as errors, never hangs", () => {
       sockets.add(socket);
       socket.on("error", () => {});
     });
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    cleanups.push(async () => {
+    const port = await listenOnLoopback(silent, () => {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
     });
-    const { port } = silent.address() as AddressInfo;
     const runner = spawnRunner({
       url: `https://127.0.0.1:${port}/mcp`,
       transport: "stream",
@@ -84,12 +94,7 @@ describe("failures reach the local client as errors, never hangs", () => {
       req.resume();
       req.on("end", () => res.writeHead(req.method === "POST" ? 202 : 405).end());
     });
-    await new Promise<void>((resolve) => accepting.listen(0, "127.0.0.1", resolve));
-    cleanups.push(async () => {
-      accepting.closeAllConnections();
-      await new Promise<void>((resolve) => accepting.close(() => resolve()));
-    });
-    const { port } = accepting.address() as AddressInfo;
+    const port = await listenOnLoopback(accepting, () => accepting.closeAllConnections());
     const runner = spawnRunner({
       url: `http://127.0.0.1:${port}/mcp`,
       transport: "stream",
