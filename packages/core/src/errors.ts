@@ -32,6 +32,8 @@ export const ErrorCodes = {
   INTERNAL: "ERR_INTERNAL",
   /** The server or gateway is closing and takes no new work (503). */
   SHUTTING_DOWN: "ERR_SHUTTING_DOWN",
+  /** Every upstream the proxy may run is busy: 503 with Retry-After. */
+  UPSTREAMS_BUSY: "ERR_UPSTREAMS_BUSY",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -121,6 +123,7 @@ const WIRE: Partial<Record<ErrorCode, WireError>> = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, jsonRpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
   ERR_TOO_MANY_SESSIONS: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_SHUTTING_DOWN: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
+  ERR_UPSTREAMS_BUSY: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_EXITED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_CLOSED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_SPAWN_FAILED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },

@@ -38,8 +38,11 @@ export {
   DEFAULT_INITIALIZE_TIMEOUT_MS,
   DEFAULT_MAX_RESTARTS,
   DEFAULT_MAX_UPSTREAMS,
+  DEFAULT_MAX_UPSTREAMS_PER_PROFILE,
   DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_QUEUE_TIMEOUT_MS,
   DEFAULT_RESTART_WINDOW_MS,
+  DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
   DEFAULT_UPSTREAM_PROTOCOL,
 } from "./modern/gateway-options.js";
 export type { McpHeaderParam } from "./modern/header-values.js";
@@ -84,7 +87,6 @@ export {
   DEFAULT_CACHE_TTL_MS,
 } from "./modern/translate.js";
 export type { UpstreamProtocol } from "./modern/upstream.js";
-export { GATEWAY_CLIENT_CAPABILITIES } from "./modern/upstream.js";
 export type { HeaderBag, ProtocolEra } from "./modern/versions.js";
 export {
   classifyEra,

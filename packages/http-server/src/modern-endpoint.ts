@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   LEGACY_PROTOCOL_VERSIONS,
   type Logger,
+  META,
   MODERN_PROTOCOL_VERSIONS,
   ModernGateway,
   type ModernSink,
@@ -26,7 +27,7 @@ import { gatewayUpstreamFactory } from "./gateway-upstream.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import type { StartHTTPServerOptions } from "./options.js";
 import type { AcceptInfo } from "./request-info.js";
-import { sendJson } from "./responses.js";
+import { sendJson, statusHeaders } from "./responses.js";
 import { SseWriter } from "./sse-writer.js";
 
 /** Versions a dual-era endpoint lists in `server/discover` and -32022 errors. */
@@ -111,7 +112,9 @@ export class ModernEndpoint {
       const name = (request.params as { name?: unknown } | undefined)?.name;
       const schema =
         typeof name === "string"
-          ? await this.#gateway.toolInputSchema(name).catch(() => undefined)
+          ? await this.#gateway
+              .toolInputSchema(name, clientCapabilitiesOf(request))
+              .catch(() => undefined)
           : undefined;
       if (schema !== undefined) {
         checked = validateModernRequest({
@@ -169,7 +172,7 @@ export class ModernEndpoint {
         // The proxy's own failures (upstream unreachable: 502) keep their status, as on the 2025 path.
         const status =
           "error" in response ? (proxyStatus ?? modernErrorStatus(response.error.code)) : 200;
-        sendJson(res, status, response);
+        sendJson(res, status, response, statusHeaders(status));
       },
     };
     if (!listen) this.#pending++;
@@ -182,4 +185,10 @@ export class ModernEndpoint {
       else if (!res.writableEnded) res.end();
     }
   }
+}
+
+/** The client capabilities a modern request declares (validated already by validateModernRequest). */
+function clientCapabilitiesOf(request: JSONRPCRequest): unknown {
+  const meta = (request.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  return meta?.[META.clientCapabilities];
 }

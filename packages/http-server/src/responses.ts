@@ -65,6 +65,14 @@ export function sendJson(
   res.end(payload);
 }
 
+/** Seconds a client is asked to wait before retrying a 503 (too many sessions, busy upstreams). */
+export const RETRY_AFTER_SECONDS = "1";
+
+/** The extra headers of a JSON answer with `status`: Retry-After on a 503. */
+export function statusHeaders(status: number): Record<string, string> | undefined {
+  return status === 503 ? { "Retry-After": RETRY_AFTER_SECONDS } : undefined;
+}
+
 /** Answers with the status and JSON-RPC error of `error`; tears the response down when headers are out. */
 export function sendError(res: ServerResponse, error: unknown, id?: RequestId | null): void {
   if (res.headersSent) {
@@ -87,6 +95,7 @@ export function sendError(res: ServerResponse, error: unknown, id?: RequestId | 
   if (error instanceof UnauthorizedError && error.bearer)
     headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
   if (status === 413) headers.Connection = "close";
+  if (status === 503) headers["Retry-After"] = RETRY_AFTER_SECONDS;
   const recorded = typeof error === "object" && error !== null ? requestIds.get(error) : undefined;
   const knownId = id ?? recorded ?? (error instanceof BodyError ? error.id : null);
   sendJson(res, status, jsonRpcError(knownId, code, message), headers);

@@ -2,6 +2,7 @@
 // rounds and owns its upstream id) and the round (one HTTP request's sink and
 // abort signal). Plain records and the few functions that build or end them.
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { type CapabilityProfile, capabilityProfile } from "../capability-profile.js";
 import type { ModernSink } from "./sink.js";
 import { progressTokenOf } from "./translate.js";
 import type { Upstream } from "./upstream.js";
@@ -43,6 +44,8 @@ export interface Call {
   target: unknown;
   interactive: boolean;
   capabilities: Record<string, unknown>;
+  /** The capability profile the call's upstream was picked for. */
+  profile: CapabilityProfile;
   round: Round | undefined;
   inputs: Map<string, PendingInput>;
   nextInput: number;
@@ -54,13 +57,15 @@ export interface Call {
 }
 
 export function newCall(request: JSONRPCRequest, interactive: boolean): Call {
+  const profile = profileOf(request);
   return {
     upstream: undefined as unknown as Upstream<Call>,
     upstreamId: "",
     method: request.method,
     target: targetOf(request.params as Record<string, unknown> | undefined),
     interactive,
-    capabilities: capabilitiesOf(request),
+    capabilities: profile.capabilities,
+    profile,
     round: undefined,
     inputs: new Map(),
     nextInput: 0,
@@ -105,8 +110,10 @@ export function newRound(
 export function endCall(call: Call): void {
   call.ended = true;
   if (call.flushTimer) clearTimeout(call.flushTimer);
-  call.upstream?.calls.delete(call);
-  call.upstream?.interactiveCalls.delete(call);
+  const upstream = call.upstream;
+  if (!upstream?.calls.delete(call)) return;
+  upstream.interactiveCalls.delete(call);
+  upstream.onCallEnded?.();
 }
 
 export const targetOf = (params: Record<string, unknown> | undefined): unknown =>
@@ -115,4 +122,9 @@ export const targetOf = (params: Record<string, unknown> | undefined): unknown =
 export function capabilitiesOf(request: JSONRPCRequest): Record<string, unknown> {
   const caps = requestMeta(request)?.[META.clientCapabilities];
   return typeof caps === "object" && caps !== null ? (caps as Record<string, unknown>) : {};
+}
+
+/** The capability profile a modern request declares in its `_meta`. */
+export function profileOf(request: JSONRPCRequest): CapabilityProfile {
+  return capabilityProfile(requestMeta(request)?.[META.clientCapabilities]);
 }

@@ -11,8 +11,21 @@ export interface ModernGatewayOptions {
   createUpstream: () => Transport;
   /** How to open the upstream: 2025 `initialize`, a `server/discover` probe with fallback, or modern only. */
   upstreamProtocol?: UpstreamProtocol;
-  /** Most upstreams kept at once; more than one lets concurrent interactive requests each have their own (MRTR attribution). */
+  /**
+   * Most upstreams running at once, across client capability profiles (a 2025-era upstream serves
+   * one profile). Beyond it an idle one is stopped to make room, else the request gets 503.
+   */
   maxUpstreams?: number;
+  /**
+   * Most upstreams of one capability profile. An interactive call (tools/call, prompts/get,
+   * resources/read from a client that declared sampling, elicitation or roots) has its upstream to
+   * itself, so this many run at once per profile; more wait in line.
+   */
+  maxUpstreamsPerProfile?: number;
+  /** An upstream with no call for this long is stopped (0: never). */
+  upstreamIdleTimeoutMs?: number;
+  /** Longest a call waits in line for a free upstream of its profile before a 503. */
+  queueTimeoutMs?: number;
   /** Versions accepted from modern clients. */
   supportedVersions?: readonly string[];
   /**
@@ -39,7 +52,10 @@ export interface ModernGatewayOptions {
 }
 
 export const DEFAULT_UPSTREAM_PROTOCOL: UpstreamProtocol = "legacy";
-export const DEFAULT_MAX_UPSTREAMS = 1;
+export const DEFAULT_MAX_UPSTREAMS = 8;
+export const DEFAULT_MAX_UPSTREAMS_PER_PROFILE = 4;
+export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_QUEUE_TIMEOUT_MS = 60_000;
 export const DEFAULT_INITIALIZE_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
 export const DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS = 10_000;
@@ -59,6 +75,9 @@ export function resolveGatewayOptions(options: ModernGatewayOptions): ResolvedGa
   return {
     upstreamProtocol: DEFAULT_UPSTREAM_PROTOCOL,
     maxUpstreams: DEFAULT_MAX_UPSTREAMS,
+    maxUpstreamsPerProfile: DEFAULT_MAX_UPSTREAMS_PER_PROFILE,
+    upstreamIdleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+    queueTimeoutMs: DEFAULT_QUEUE_TIMEOUT_MS,
     supportedVersions: MODERN_PROTOCOL_VERSIONS,
     maxPendingExchanges: DEFAULT_MAX_PENDING_EXCHANGES,
     pendingExchangeTtlMs: DEFAULT_PENDING_EXCHANGE_TTL_MS,

@@ -19,7 +19,8 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { JsonRpcErrorCodes } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
-import { type Call, endCall, newCall, newRound, type Round } from "./call.js";
+import { capabilityProfile } from "../capability-profile.js";
+import { type Call, endCall, newCall, newRound, profileOf, type Round } from "./call.js";
 import {
   type ModernGatewayOptions,
   type ResolvedGatewayOptions,
@@ -63,14 +64,16 @@ const MAX_STATE_ROUTES = 1000;
  *   request in flight on that (2025-era) upstream, or the single one that asked
  *   (modern upstream, which logs only for requests that asked); otherwise it
  *   is dropped, never broadcast;
+ * - a 2025-era upstream is initialised with exactly the client capabilities
+ *   of the callers it serves: upstreams are kept per capability profile
+ *   (UpstreamPool), so a server offers and asks only what the caller can do;
  * - a server->client request (sampling, elicitation, roots) belongs to the
- *   single MRTR-capable request (tools/call, prompts/get, resources/read) in
- *   flight on that upstream, or, with several (parked exchanges included),
- *   to the single one a client is waiting on; otherwise the upstream gets an
- *   error. Routing avoids that when `maxUpstreams` > 1 by
- *   giving each concurrent MRTR-capable request an upstream of its own; with
- *   one shared upstream (the default, which keeps a stateful server's state in
- *   one process) concurrent interactive calls can hit that limitation;
+ *   MRTR-capable request (tools/call, prompts/get, resources/read) in flight
+ *   on that upstream: such a request from a client that declared any of
+ *   those capabilities has its upstream to itself (others wait in line), so
+ *   there is at most one. A request that arrives while none is in flight (a
+ *   server's own roots/list after initialization) no call caused: the proxy
+ *   answers it (answerUnattributed) and no call is failed for it;
  * - change notifications go only to listeners that opted into them.
  *
  * A requestState is single-use, random (192 bits), bound to the original
@@ -108,7 +111,7 @@ export class ModernGateway {
     });
     this.#listeners = new LegacyListeners(this.#subscriptions, this.#pool, { isClosed, complete });
     this.#tools = new ToolSchemaCache(
-      () => this.#pool.acquire(undefined),
+      (profile) => this.#pool.acquire(undefined, profile),
       this.#o.requestTimeoutMs,
     );
   }
@@ -132,9 +135,12 @@ export class ModernGateway {
     return this.#o.advertisedVersions ?? this.#o.supportedVersions;
   }
 
-  /** Starts the first upstream now (otherwise the first request does); rejects if it cannot. */
+  /**
+   * Starts an upstream for clients that declare no capabilities now (otherwise the first request
+   * starts the one it needs); rejects if it cannot.
+   */
   async start(): Promise<void> {
-    await this.#pool.acquire(undefined);
+    await this.#pool.acquire(undefined, capabilityProfile({}));
   }
 
   /**
@@ -157,7 +163,7 @@ export class ModernGateway {
     if (signal?.aborted) return;
     if (this.#pool.era === undefined) {
       try {
-        await this.#pool.acquire(undefined);
+        await this.#pool.acquire(undefined, profileOf(request), signal);
       } catch (error) {
         return respondFailure(sink, request.id, error);
       }
@@ -204,7 +210,7 @@ export class ModernGateway {
     sendOptions: TransportSendOptions | undefined,
   ): Promise<void> {
     try {
-      await this.#pool.acquire(undefined);
+      await this.#pool.acquire(undefined, profileOf(request), signal);
     } catch (error) {
       return respondFailure(sink, request.id, error);
     }
@@ -214,10 +220,12 @@ export class ModernGateway {
 
   /**
    * The inputSchema of an upstream tool (for `Mcp-Param-*` validation), from
-   * a cache filled by `tools/list` and dropped on tools list_changed.
+   * a cache filled by `tools/list` and dropped on tools list_changed. The
+   * tools a 2025-era server lists depend on the client's capabilities: pass
+   * the request's `_meta` clientCapabilities (default: none declared).
    */
-  async toolInputSchema(name: string): Promise<unknown> {
-    return this.#tools.get(name);
+  async toolInputSchema(name: string, clientCapabilities?: unknown): Promise<unknown> {
+    return this.#tools.get(name, capabilityProfile(clientCapabilities));
   }
 
   /** Closes every upstream (idempotent): in-flight requests get errors, listeners a graceful end. */
@@ -282,7 +290,7 @@ export class ModernGateway {
         call.upstream = routed;
         routed.calls.add(call);
       } else {
-        upstream = await this.#pool.acquire(call);
+        upstream = await this.#pool.acquire(call, call.profile, signal);
       }
     } catch (error) {
       return respondFailure(sink, request.id, error);

@@ -12,6 +12,7 @@ import type {
 import { JsonRpcErrorCodes } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
 import type { Logger } from "../logger.js";
+import { answerUnattributed } from "../unattributed.js";
 import { type Call, capabilitiesOf, endCall, type Round, targetOf } from "./call.js";
 import { MISSING_REQUIRED_CLIENT_CAPABILITY } from "./headers.js";
 import {
@@ -136,14 +137,13 @@ export class InputExchanges {
     }
     const call = attributeServerRequest(upstream.interactiveCalls);
     if (!call) {
-      this.#hooks.logger.warn("cannot attribute upstream request to one client request", {
+      // No interactive call in flight caused it (e.g. the server's own roots/list after
+      // initialization): the proxy answers, and no client's call is failed for it.
+      this.#hooks.logger.debug("answering an upstream request no client call caused", {
         method: request.method,
         candidates: upstream.interactiveCalls.size,
       });
-      reply(
-        JsonRpcErrorCodes.INTERNAL_ERROR,
-        `${request.method} cannot be attributed to a single client request`,
-      );
+      upstream.post(answerUnattributed(request.id, request.method));
       return;
     }
     const params = request.params as Record<string, unknown> | undefined;

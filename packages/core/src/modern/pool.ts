@@ -1,16 +1,43 @@
-// The upstreams a gateway shares among its clients: picks one per call
-// (giving concurrent interactive calls their own when allowed), starts and
-// replaces them, re-subscribes listeners' resources, and counts failures for
-// the health check.
+// The upstreams a gateway shares among its clients. A 2025-era upstream is
+// initialised with one client capability profile and serves only callers that
+// declared exactly that profile (LESSONS 15-16), so upstreams are kept per
+// profile: started on demand, bounded in number (503 beyond), stopped when
+// idle. An interactive call (one that may trigger server->client requests, on
+// a profile that lets the server ask anything) has its upstream to itself
+// while it runs; beyond the per-profile bound such calls queue. The pool also
+// re-subscribes listeners' resources and counts failures for the health check.
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { CapabilityProfile } from "../capability-profile.js";
 import { ErrorCodes, McpProxyError } from "../errors.js";
 import { type Call, endCall } from "./call.js";
 import type { ResolvedGatewayOptions } from "./gateway-options.js";
 import type { SubscriptionRegistry } from "./subscriptions.js";
 import { Upstream, type UpstreamIdentity } from "./upstream.js";
 
-type Slot = { upstream: Upstream<Call>; ready: Promise<void> };
+/** The one key of a modern upstream: it takes the capabilities per request, so every profile shares it. */
+const MODERN_KEY = "*";
+/** Most calls queued at once for a free upstream, across profiles (503 beyond). */
+const MAX_QUEUED_CALLS = 1000;
+
+interface Slot {
+  upstream: Upstream<Call>;
+  ready: Promise<void>;
+  profile: CapabilityProfile;
+  /** The profile key, or MODERN_KEY once the upstream turned out modern. */
+  key: string;
+  /** Stopped on purpose (idle, or to make room): its close is no failure. */
+  retired: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
+  lastUsed: number;
+}
+
+interface Waiter {
+  key: string;
+  profile: CapabilityProfile;
+  grant(slot: Slot): void;
+  fail(error: Error): void;
+}
 
 /** What the pool needs from the gateway that owns it. */
 export interface UpstreamPoolHooks {
@@ -25,6 +52,7 @@ export class UpstreamPool {
   readonly #subscriptions: SubscriptionRegistry;
   readonly #hooks: UpstreamPoolHooks;
   readonly #slots: Slot[] = [];
+  readonly #waiters: Waiter[] = [];
   readonly #failures: number[] = [];
   #era: "legacy" | "modern" | undefined;
   #identity: UpstreamIdentity | undefined;
@@ -55,13 +83,25 @@ export class UpstreamPool {
     return this.#identity;
   }
 
+  /** Upstreams running or starting, by profile key (for tests and metrics). */
+  get sizes(): ReadonlyMap<string, number> {
+    const sizes = new Map<string, number>();
+    for (const s of this.#slots) sizes.set(s.key, (sizes.get(s.key) ?? 0) + 1);
+    return sizes;
+  }
+
   /**
-   * Picks (or starts) an upstream. `interactive` marks a call that may trigger
-   * server->client requests: it is registered at once so that concurrent picks
-   * see it, and it prefers an upstream with no other such call in flight, since
-   * a stdio upstream's request carries nothing to attribute it by.
+   * An upstream for `profile`, started if need be. With `call`, the call is
+   * registered on it at once (so that concurrent picks see it); an interactive
+   * call on an interactive profile gets an upstream with no other interactive
+   * call, waiting in line when the profile's upstreams are all taken.
+   * Rejects with ERR_UPSTREAMS_BUSY (503) when no upstream can be had.
    */
-  async acquire(call: Call | undefined): Promise<Upstream<Call>> {
+  async acquire(
+    call: Call | undefined,
+    profile: CapabilityProfile,
+    signal?: AbortSignal,
+  ): Promise<Upstream<Call>> {
     if (this.#hooks.isClosed()) throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Gateway closed");
     if (!this.healthy) {
       throw new McpProxyError(
@@ -69,22 +109,11 @@ export class UpstreamPool {
         "Upstream keeps failing; gateway unhealthy",
       );
     }
-    const live = this.#slots.filter((s) => !s.upstream.closed);
-    let slot: Slot | undefined;
-    if (call?.interactive && this.#era !== "modern") {
-      slot = live.find((s) => s.upstream.interactiveCalls.size === 0);
-      if (!slot && live.length < this.#o.maxUpstreams) slot = this.#spawn();
-      slot ??= live.reduce((a, b) =>
-        b.upstream.interactiveCalls.size < a.upstream.interactiveCalls.size ? b : a,
-      );
-    } else {
-      slot = live[0] ?? this.#spawn();
-    }
-    if (call) {
-      call.upstream = slot.upstream;
-      slot.upstream.calls.add(call);
-      if (call.interactive) slot.upstream.interactiveCalls.add(call);
-    }
+    const key = this.#era === "modern" ? MODERN_KEY : profile.key;
+    const exclusive = this.#exclusive(call, profile);
+    let slot = this.#pick(key, exclusive) ?? this.#make(key, profile, exclusive);
+    if (slot && call) this.#register(slot, call);
+    slot ??= await this.#queue(key, profile, call, exclusive, signal);
     try {
       await slot.ready;
     } catch (error) {
@@ -113,11 +142,157 @@ export class UpstreamPool {
   }
 
   async close(): Promise<void> {
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.fail(new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Gateway closed"));
+    }
     // A copy: closing an upstream removes its slot from the live list.
     await Promise.all([...this.#slots].map((slot) => slot.upstream.close()));
   }
 
-  #spawn(): Slot {
+  // ---- picking -------------------------------------------------------------
+
+  /** Whether `call` needs an upstream with no other interactive call (see the module comment). */
+  #exclusive(call: Call | undefined, profile: CapabilityProfile): boolean {
+    return call?.interactive === true && profile.interactive && this.#era !== "modern";
+  }
+
+  #live(key: string): Slot[] {
+    return this.#slots.filter((s) => s.key === key && !s.upstream.closed);
+  }
+
+  /** A running upstream for `key`: the first one, or for an exclusive call the first one free. */
+  #pick(key: string, exclusive: boolean): Slot | undefined {
+    const live = this.#live(key);
+    return exclusive ? live.find((s) => s.upstream.interactiveCalls.size === 0) : live[0];
+  }
+
+  /** Starts an upstream for `key` if the bounds allow, making room by stopping an idle one. */
+  #make(key: string, profile: CapabilityProfile, exclusive: boolean): Slot | undefined {
+    const count = this.#live(key).length;
+    if (exclusive && count >= this.#o.maxUpstreamsPerProfile) return undefined;
+    if (this.#slots.length >= this.#o.maxUpstreams && !this.#retireIdle()) return undefined;
+    return this.#spawn(key, profile);
+  }
+
+  /** Waits for an upstream of `key` to free up (registering `call` on it); 503 when none can come. */
+  #queue(
+    key: string,
+    profile: CapabilityProfile,
+    call: Call | undefined,
+    exclusive: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<Slot> {
+    if (!exclusive || this.#live(key).length === 0 || this.#waiters.length >= MAX_QUEUED_CALLS) {
+      return Promise.reject(busy(this.#o.maxUpstreams));
+    }
+    return new Promise<Slot>((resolve, reject) => {
+      const leave = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        const i = this.#waiters.indexOf(waiter);
+        if (i !== -1) this.#waiters.splice(i, 1);
+      };
+      const waiter: Waiter = {
+        key,
+        profile,
+        grant: (slot) => {
+          leave();
+          // At once, so that the next waiter sees this upstream taken.
+          if (call) this.#register(slot, call);
+          resolve(slot);
+        },
+        fail: (error) => {
+          leave();
+          reject(error);
+        },
+      };
+      const onAbort = () => waiter.fail(new McpProxyError(ErrorCodes.TIMEOUT, "Request cancelled"));
+      const timer = setTimeout(
+        () => waiter.fail(busy(this.#o.maxUpstreams)),
+        this.#o.queueTimeoutMs,
+      );
+      timer.unref?.();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Hands free upstreams (or room for new ones) to the calls waiting in line, first come first served. */
+  #wake(): void {
+    for (const waiter of [...this.#waiters]) {
+      const live = this.#live(waiter.key);
+      const free = live.find((s) => s.upstream.interactiveCalls.size === 0);
+      if (free) {
+        waiter.grant(free);
+        continue;
+      }
+      if (live.length >= this.#o.maxUpstreamsPerProfile) continue;
+      if (this.#slots.length >= this.#o.maxUpstreams && !this.#retireIdle()) continue;
+      try {
+        waiter.grant(this.#spawn(waiter.key, waiter.profile));
+      } catch (error) {
+        waiter.fail(error as Error);
+      }
+    }
+  }
+
+  #register(slot: Slot, call: Call): void {
+    slot.lastUsed = Date.now();
+    call.upstream = slot.upstream;
+    slot.upstream.calls.add(call);
+    if (call.interactive) slot.upstream.interactiveCalls.add(call);
+  }
+
+  /** A call on `slot` ended: its upstream may be free for a waiter. */
+  #released(slot: Slot): void {
+    slot.lastUsed = Date.now();
+    if (this.#waiters.length > 0) this.#wake();
+  }
+
+  /**
+   * Checks `slot` for idleness every `upstreamIdleTimeoutMs` (one timer per
+   * upstream, not one per call: the hot path only stamps lastUsed).
+   */
+  #watchIdle(slot: Slot, delay = this.#o.upstreamIdleTimeoutMs): void {
+    if (this.#o.upstreamIdleTimeoutMs <= 0) return;
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.upstream.closed || slot.retired) return;
+      const idleFor = Date.now() - slot.lastUsed;
+      // Listeners need an upstream to hear changes from: keep the last one.
+      const last = this.#slots.length === 1 && this.#subscriptions.size > 0;
+      const remaining = this.#o.upstreamIdleTimeoutMs - idleFor;
+      if (slot.upstream.calls.size > 0 || last || remaining > 0) {
+        // Busy (or needed): look again a whole period later; idle but not long enough: when it will be.
+        this.#watchIdle(slot, remaining > 0 && slot.upstream.calls.size === 0 ? remaining : undefined);
+        return;
+      }
+      this.#retire(slot);
+    }, delay);
+    slot.idleTimer.unref?.();
+  }
+
+  /** Stops the least recently used upstream that has no calls; false when every one is busy. */
+  #retireIdle(): boolean {
+    let oldest: Slot | undefined;
+    for (const s of this.#slots) {
+      if (s.upstream.calls.size > 0 || !s.upstream.identity) continue;
+      if (!oldest || s.lastUsed < oldest.lastUsed) oldest = s;
+    }
+    if (!oldest) return false;
+    this.#retire(oldest);
+    return true;
+  }
+
+  #retire(slot: Slot): void {
+    slot.retired = true;
+    this.#o.logger.debug("stopping an idle upstream", { profile: slot.key });
+    void slot.upstream.close();
+  }
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  #spawn(key: string, profile: CapabilityProfile): Slot {
     let transport: Transport;
     try {
       transport = this.#o.createUpstream();
@@ -130,29 +305,41 @@ export class UpstreamPool {
       (u, m) => this.#hooks.onMessage(u, m),
       (u, e) => this.#onClosed(u, e),
     );
-    const ready = upstream
+    const slot: Slot = {
+      upstream,
+      profile,
+      key,
+      retired: false,
+      idleTimer: undefined,
+      lastUsed: Date.now(),
+      ready: Promise.resolve(),
+    };
+    upstream.onCallEnded = () => this.#released(slot);
+    slot.ready = upstream
       .start({
         protocol: this.#era ?? (this.#probeKilled ? "legacy" : this.#o.upstreamProtocol),
         clientInfo: this.#o.clientInfo,
+        capabilities: profile.capabilities,
         initializeTimeoutMs: this.#o.initializeTimeoutMs,
         probeTimeoutMs: this.#o.probeTimeoutMs,
       })
       .then((identity) => {
         this.#era ??= identity.era;
         this.#identity = identity;
-        if (identity.era === "legacy") {
+        if (identity.era === "modern") slot.key = MODERN_KEY;
+        else {
           for (const uri of this.#subscriptions.uris) {
             void this.subscribe(upstream, "resources/subscribe", uri);
           }
         }
+        this.#watchIdle(slot);
       })
       .catch((cause: unknown) => {
         throw startFailure(cause);
       });
-    const slot: Slot = { upstream, ready };
     this.#slots.push(slot);
     const probing = this.#era === undefined && this.#o.upstreamProtocol === "auto";
-    ready.catch((error: unknown) => {
+    slot.ready.catch((error: unknown) => {
       this.#o.logger.warn("upstream failed to start", { error });
       // A legacy server that dies on the unknown probe gets initialize next time.
       if (probing && upstream.closed && !upstream.identity) this.#probeKilled = true;
@@ -164,23 +351,23 @@ export class UpstreamPool {
 
   #onClosed(upstream: Upstream<Call>, error: Error): void {
     const i = this.#slots.findIndex((s) => s.upstream === upstream);
+    const slot = this.#slots[i];
     if (i !== -1) this.#slots.splice(i, 1);
+    if (slot) clearTimeout(slot.idleTimer);
     if (this.#hooks.isClosed())
       error = new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Gateway closed");
-    else if (upstream.identity) {
+    else if (upstream.identity && !slot?.retired) {
       this.#failures.push(Date.now());
       this.#o.logger.warn("upstream closed", { error });
     }
     this.#hooks.onClosed(upstream, error);
     upstream.remapper.drain();
+    if (this.#hooks.isClosed()) return;
+    // Waiters whose upstream went away may start a new one.
+    if (this.#waiters.length > 0) this.#wake();
     // Listeners outlive an upstream: bring up a replacement that re-subscribes.
-    if (
-      !this.#hooks.isClosed() &&
-      this.#subscriptions.size > 0 &&
-      this.healthy &&
-      this.#slots.length === 0
-    ) {
-      this.acquire(undefined).catch(() => {});
+    if (slot && this.#subscriptions.size > 0 && this.healthy && this.#slots.length === 0) {
+      this.acquire(undefined, slot.profile).catch(() => {});
     }
   }
 
@@ -190,6 +377,14 @@ export class UpstreamPool {
       this.#failures.shift();
     return this.#failures.length;
   }
+}
+
+/** No upstream can be had now: 503 with Retry-After over HTTP. */
+function busy(max: number): McpProxyError {
+  return new McpProxyError(
+    ErrorCodes.UPSTREAMS_BUSY,
+    `All upstreams are busy (at most ${max}); retry shortly`,
+  );
 }
 
 /** A failure to create or start an upstream, as the proxy's own error (502 over HTTP). */

@@ -1,6 +1,7 @@
 // Upstream tool input schemas, for validating `Mcp-Param-*` headers against
 // the tool a request names: fetched with tools/list on first use, trusted for
 // a while, and dropped when the upstream says its tools changed.
+import type { CapabilityProfile } from "../capability-profile.js";
 import type { Call } from "./call.js";
 import type { Upstream } from "./upstream.js";
 import { META } from "./versions.js";
@@ -9,38 +10,45 @@ const MAX_TOOL_PAGES = 20;
 /** How long fetched tool input schemas are trusted without a list_changed. */
 const TOOL_SCHEMA_TTL_MS = 60_000;
 
-export class ToolSchemaCache {
-  readonly #acquire: () => Promise<Upstream<Call>>;
-  readonly #requestTimeoutMs: number;
-  #tools: Promise<Map<string, unknown>> | undefined;
-  #toolsAt = 0;
+type Entry = { tools: Promise<Map<string, unknown>>; at: number };
 
-  constructor(acquire: () => Promise<Upstream<Call>>, requestTimeoutMs: number) {
+/** Schemas per capability profile: a 2025-era server lists tools by what the client can do. */
+export class ToolSchemaCache {
+  readonly #acquire: (profile: CapabilityProfile) => Promise<Upstream<Call>>;
+  readonly #requestTimeoutMs: number;
+  readonly #byProfile = new Map<string, Entry>();
+
+  constructor(
+    acquire: (profile: CapabilityProfile) => Promise<Upstream<Call>>,
+    requestTimeoutMs: number,
+  ) {
     this.#acquire = acquire;
     this.#requestTimeoutMs = requestTimeoutMs;
   }
 
   /** The inputSchema of the upstream tool `name`, or undefined when it has none or no such tool. */
-  async get(name: string): Promise<unknown> {
-    if (this.#tools && Date.now() - this.#toolsAt > TOOL_SCHEMA_TTL_MS) this.#tools = undefined;
-    if (!this.#tools) {
-      this.#toolsAt = Date.now();
-      const fetching = this.#fetch();
-      this.#tools = fetching;
+  async get(name: string, profile: CapabilityProfile): Promise<unknown> {
+    let entry = this.#byProfile.get(profile.key);
+    if (entry && Date.now() - entry.at > TOOL_SCHEMA_TTL_MS) entry = undefined;
+    if (!entry) {
+      const fetching = this.#fetch(profile);
+      const fresh: Entry = { tools: fetching, at: Date.now() };
+      entry = fresh;
+      this.#byProfile.set(profile.key, fresh);
       fetching.catch(() => {
-        if (this.#tools === fetching) this.#tools = undefined;
+        if (this.#byProfile.get(profile.key) === fresh) this.#byProfile.delete(profile.key);
       });
     }
-    return (await this.#tools).get(name);
+    return (await entry.tools).get(name);
   }
 
   /** Forgets the schemas (tools list_changed). */
   invalidate(): void {
-    this.#tools = undefined;
+    this.#byProfile.clear();
   }
 
-  async #fetch(): Promise<Map<string, unknown>> {
-    const upstream = await this.#acquire();
+  async #fetch(profile: CapabilityProfile): Promise<Map<string, unknown>> {
+    const upstream = await this.#acquire(profile);
     const tools = new Map<string, unknown>();
     const modern = upstream.identity?.era === "modern";
     let cursor: unknown;
@@ -50,7 +58,7 @@ export class ToolSchemaCache {
       if (modern) {
         params._meta = {
           [META.protocolVersion]: upstream.identity?.protocolVersion,
-          [META.clientCapabilities]: {},
+          [META.clientCapabilities]: profile.capabilities,
         };
       }
       const result = (await upstream.request("tools/list", params, this.#requestTimeoutMs)) as {

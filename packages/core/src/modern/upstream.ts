@@ -33,16 +33,11 @@ export interface UpstreamIdentity {
 export interface UpstreamStartOptions {
   protocol: UpstreamProtocol;
   clientInfo: { name: string; version: string };
+  /** The client capabilities to declare in a 2025 `initialize`: exactly those of the callers served. */
+  capabilities: Record<string, unknown>;
   initializeTimeoutMs: number;
   probeTimeoutMs: number;
 }
-
-/** The client capabilities the gateway declares so that MRTR can surface every server->client request. */
-export const GATEWAY_CLIENT_CAPABILITIES = {
-  sampling: {},
-  elicitation: { form: {}, url: {} },
-  roots: {},
-} as const;
 
 interface InternalPending {
   resolve(value: unknown): void;
@@ -74,6 +69,8 @@ export class Upstream<Owner> {
   readonly calls = new Set<Owner>();
   /** The MRTR-capable ones among them: routing and server->client request attribution. */
   readonly interactiveCalls = new Set<Owner>();
+  /** Called when a call leaves `calls` (the pool hands a freed upstream to a waiting call). */
+  onCallEnded: (() => void) | undefined;
 
   constructor(
     transport: Transport,
@@ -156,7 +153,7 @@ export class Upstream<Owner> {
       "initialize",
       {
         protocolVersion: LATEST_LEGACY_PROTOCOL_VERSION,
-        capabilities: GATEWAY_CLIENT_CAPABILITIES,
+        capabilities: options.capabilities,
         clientInfo: options.clientInfo,
       },
       options.initializeTimeoutMs,
