@@ -119,7 +119,8 @@ export async function runServe(
     return child;
   };
 
-  // --shared: every 2025-era session is a virtual transport on one child. The gateway for
+  // --shared: every 2025-era session is a virtual transport on a shared child, one child per client
+  // capability profile (so the server sees exactly what the session's client declared). The gateway for
   // 2026-07-28 clients (sessionId undefined) gets a child of its own, as with --stateless: its
   // long-lived calls (parked input_required ones) would otherwise leave the sessions' server
   // requests and logs with more than one call in flight to belong to.

@@ -1,8 +1,9 @@
-// One upstream generation behind SharedUpstream: the single transport many
-// sessions share, and the routing that keeps them apart (request ids, progress
-// tokens, subscriptions, server-to-client requests, log levels). Nothing is
-// broadcast unless it is a global fact (list_changed). See shared-upstream.ts
-// for the rules.
+// One upstream behind SharedUpstream: the transport that the sessions of one
+// client capability profile share, and the routing that keeps them apart
+// (request ids, progress tokens, subscriptions, server-to-client requests, log
+// levels), with the interactive gate that keeps server-to-client requests
+// attributable. Nothing is broadcast unless it is a global fact (list_changed).
+// See shared-upstream.ts for the rules.
 import type {
   Transport,
   TransportSendOptions,
@@ -11,13 +12,15 @@ import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "./errors.js";
 import { classifyMessage, IdRemapper, jsonRpcError } from "./jsonrpc.js";
 import type { Logger } from "./logger.js";
+import { INPUT_CAPABLE_METHODS } from "./modern/mrtr.js";
 import {
   admits,
   isLoggingLevel,
   type LoggingLevel,
   mostVerbose,
 } from "./shared-upstream-levels.js";
-import { type SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
+import type { SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
+import { answerUnattributed } from "./unattributed.js";
 
 type Message = { jsonrpc: "2.0"; id?: RequestId; method?: string; params?: Params } & Record<
   string,
@@ -30,6 +33,13 @@ type Special = { kind: "initialize" } | { kind: "subscribe"; uri: string };
 
 /** Prefix of ids the hub sends on its own behalf; their answers are consumed here. */
 const INTERNAL_PREFIX = "mcp-proxy-internal-";
+
+/** A request held back by the interactive gate until its session holds the gate. */
+interface Held {
+  session: SharedSessionTransport;
+  message: Message;
+  options: TransportSendOptions | undefined;
+}
 
 export class SharedUpstreamHub implements SessionHub {
   readonly sessions = new Set<SharedSessionTransport>();
@@ -55,11 +65,30 @@ export class SharedUpstreamHub implements SessionHub {
   #initDone: (() => void) | undefined;
   #initializedSent = false;
   #sentLevel: LoggingLevel | undefined;
+  /**
+   * With `exclusive`, the one session whose interactive calls may run (a server-to-client
+   * request then belongs to it); other sessions' interactive calls wait in #held.
+   */
+  #gate: SharedSessionTransport | undefined;
+  readonly #held: Held[] = [];
+  readonly #exclusive: boolean;
+  /** When the last session left (for stopping idle hubs); undefined while sessions are attached. */
+  idleSince: number | undefined = Date.now();
 
-  constructor(transport: Transport, logger: Logger, onDead: (hub: SharedUpstreamHub) => void) {
+  /**
+   * `exclusive`: the upstream was initialised with capabilities that let the server ask the client
+   * something, so interactive calls of different sessions must not overlap.
+   */
+  constructor(
+    transport: Transport,
+    logger: Logger,
+    onDead: (hub: SharedUpstreamHub) => void,
+    exclusive = false,
+  ) {
     this.#transport = transport;
     this.#logger = logger;
     this.#onDead = onDead;
+    this.#exclusive = exclusive;
     transport.onmessage = (message, extra) =>
       this.#fromUpstream(message as Message, this.#relatedSession(extra));
     transport.onclose = () => this.#die();
@@ -71,10 +100,11 @@ export class SharedUpstreamHub implements SessionHub {
     return this.#dead;
   }
 
-  attach(): SharedSessionTransport {
-    const session = new SharedSessionTransport(this);
+  /** Takes `session` in: from now on its messages come here. */
+  adopt(session: SharedSessionTransport): void {
+    session.bind(this);
     this.sessions.add(session);
-    return session;
+    this.idleSince = undefined;
   }
 
   start(): Promise<void> {
@@ -107,7 +137,11 @@ export class SharedUpstreamHub implements SessionHub {
 
   detach(session: SharedSessionTransport): void {
     this.sessions.delete(session);
+    if (this.sessions.size === 0) this.idleSince = Date.now();
     if (this.#dead) return;
+    for (let i = this.#held.length - 1; i >= 0; i--) {
+      if (this.#held[i]?.session === session) this.#held.splice(i, 1);
+    }
     for (const upstreamId of session.inFlight) {
       this.#requests.incoming(upstreamId);
       this.#progress.delete(upstreamId);
@@ -121,6 +155,7 @@ export class SharedUpstreamHub implements SessionHub {
       });
     }
     session.inFlight.clear();
+    this.#settled(session);
     for (const uri of session.subscriptions) this.#unsubscribeOne(session, uri, undefined);
     for (const upstreamId of session.serverRequests.values()) {
       this.#serverRequests.delete(keyOf(upstreamId));
@@ -155,7 +190,52 @@ export class SharedUpstreamHub implements SessionHub {
       case "resources/unsubscribe":
         return this.#unsubscribe(session, m, options);
       default:
-        return this.#forward(session, m, undefined, options);
+        if (!this.#exclusive || !INPUT_CAPABLE_METHODS.has(m.method as string)) {
+          return this.#forward(session, m, undefined, options);
+        }
+        return this.#interactive(session, m, options);
+    }
+  }
+
+  /**
+   * An interactive call runs when its session holds the gate (or takes it, when free); otherwise
+   * it waits, and the send resolves at once so the session's other messages are not held up.
+   */
+  async #interactive(
+    session: SharedSessionTransport,
+    m: Message,
+    options: TransportSendOptions | undefined,
+  ): Promise<void> {
+    this.#gate ??= session;
+    if (this.#gate !== session) {
+      this.#held.push({ session, message: m, options });
+      return;
+    }
+    await this.#forward(session, m, undefined, options, true);
+  }
+
+  /** Forgets a session's finished requests; a gate holder with no interactive call left lets go. */
+  #settled(session: SharedSessionTransport, upstreamId?: string): void {
+    if (upstreamId !== undefined) session.interactive.delete(upstreamId);
+    else session.interactive.clear();
+    if (this.#gate !== session || session.interactive.size > 0) return;
+    this.#gate = undefined;
+    const next = this.#held[0]?.session;
+    if (!next || this.#dead) return;
+    // The next session in line takes the gate and runs everything it has waiting, in order.
+    this.#gate = next;
+    for (let i = 0; i < this.#held.length; ) {
+      const held = this.#held[i] as Held;
+      if (held.session !== next) {
+        i++;
+        continue;
+      }
+      this.#held.splice(i, 1);
+      this.#interactive(next, held.message, held.options).catch((error: unknown) =>
+        next.deliver(
+          jsonRpcError(held.message.id, toWireError(error).jsonRpcCode, "Upstream unavailable"),
+        ),
+      );
     }
   }
 
@@ -164,9 +244,11 @@ export class SharedUpstreamHub implements SessionHub {
     m: Message,
     special?: Special,
     options?: TransportSendOptions,
+    interactive = false,
   ): Promise<void> {
     const upstreamId = this.#requests.outgoing(m.id as RequestId, session);
     session.inFlight.add(upstreamId);
+    if (interactive) session.interactive.add(upstreamId);
     if (special) this.#special.set(upstreamId, special);
     const out: Message = { ...m, id: upstreamId };
     const token = m.params?._meta?.progressToken;
@@ -182,6 +264,7 @@ export class SharedUpstreamHub implements SessionHub {
       session.inFlight.delete(upstreamId);
       this.#progress.delete(upstreamId);
       this.#special.delete(upstreamId);
+      this.#settled(session, upstreamId);
       throw error;
     }
   }
@@ -325,6 +408,12 @@ export class SharedUpstreamHub implements SessionHub {
     } else if (m.method === "notifications/cancelled") {
       const requestId = m.params?.requestId;
       if (requestId === undefined) return;
+      const held = this.#held.findIndex((h) => h.session === session && h.message.id === requestId);
+      if (held !== -1) {
+        // Cancelled while waiting for the gate: it never reached the upstream.
+        this.#held.splice(held, 1);
+        return;
+      }
       const upstreamId = this.#requests.upstreamIdFor(session, requestId as RequestId);
       if (upstreamId === undefined || this.#special.get(upstreamId)?.kind === "initialize") return;
       // A cancelled request gets no answer (spec): forget it now.
@@ -332,6 +421,7 @@ export class SharedUpstreamHub implements SessionHub {
       session.inFlight.delete(upstreamId);
       this.#progress.delete(upstreamId);
       this.#special.delete(upstreamId);
+      this.#settled(session, upstreamId);
       await this.#transport.send(
         { ...m, params: { ...m.params, requestId: upstreamId } } as JSONRPCMessage,
         options,
@@ -405,6 +495,7 @@ export class SharedUpstreamHub implements SessionHub {
       this.#unsubscribeOne(session, special.uri, undefined);
     }
     session.deliver({ ...m, id: entry.originalId });
+    if (session.interactive.size > 0) this.#settled(session, upstreamId);
   }
 
   #serverRequest(m: Message, related: SharedSessionTransport | undefined): void {
@@ -412,17 +503,16 @@ export class SharedUpstreamHub implements SessionHub {
       this.#send({ jsonrpc: "2.0", id: m.id as RequestId, result: {} });
       return;
     }
-    // Over stdio nothing ties a server request to the client request that caused it, so it goes
-    // to the one session with requests in flight; when that is ambiguous it fails upstream.
-    const session = related ?? this.#onlySessionInFlight();
+    // Over stdio nothing ties a server request to the client request that caused it. With the
+    // interactive gate it belongs to the session holding it; without (a profile that lets the
+    // server ask nothing, or stateless mode) to the one session with requests in flight. What no
+    // call caused is answered here, and no session's call fails for it.
+    const session = related ?? (this.#exclusive ? this.#gate : this.#onlySessionInFlight());
     if (!session) {
-      this.#send(
-        jsonRpcError(
-          m.id,
-          JsonRpcErrorCodes.INTERNAL_ERROR,
-          `mcp-proxy (shared upstream): cannot tell which client ${m.method} is for; it is routed only when exactly one client has requests in flight`,
-        ),
-      );
+      this.#logger.debug("shared upstream: answering a server request no client call caused", {
+        method: m.method,
+      });
+      this.#send(answerUnattributed(m.id as RequestId, m.method as string));
       return;
     }
     const localId = `s${this.#nextServerRequest++}`;
@@ -498,6 +588,9 @@ export class SharedUpstreamHub implements SessionHub {
       session.inFlight.clear();
     }
     this.#settleInit(undefined);
+    for (const held of this.#held.splice(0))
+      held.session.deliver(upstreamGoneError(held.message.id as RequestId));
+    this.#gate = undefined;
     const sessions = [...this.sessions];
     this.sessions.clear();
     for (const session of sessions) session.end();

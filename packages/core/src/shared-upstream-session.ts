@@ -28,6 +28,8 @@ export class SharedSessionTransport implements Transport {
 
   /** Upstream ids of this session's requests that await an answer. */
   readonly inFlight = new Set<string>();
+  /** The interactive ones among them (tools/call, prompts/get, resources/read). */
+  readonly interactive = new Set<string>();
   /** Resource uris this session subscribed to. */
   readonly subscriptions = new Set<string>();
   /** Server-to-client requests handed to this session: local id -> upstream id. */
@@ -35,10 +37,20 @@ export class SharedSessionTransport implements Transport {
   /** The level this session asked for with logging/setLevel, if any. */
   level: LoggingLevel | undefined;
 
-  readonly #hub: SessionHub;
+  #hub: SessionHub;
   #closed = false;
 
   constructor(hub: SessionHub) {
+    this.#hub = hub;
+  }
+
+  /** The hub this session's messages go to: a router until its initialize picked one. */
+  get hub(): SessionHub {
+    return this.#hub;
+  }
+
+  /** Moves the session to `hub` (the one for the capability profile its initialize declared). */
+  bind(hub: SessionHub): void {
     this.#hub = hub;
   }
 

@@ -5,6 +5,7 @@ import {
   CreateMessageRequestSchema,
   type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
+  ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -313,7 +314,7 @@ describe("SharedUpstream", () => {
     expect(textOf(await a.client.callTool({ name: "echo", arguments: { text: "on" } }))).toBe("on");
   });
 
-  it("fails a server request upstream when several sessions have requests in flight", async () => {
+  it("holds one session's interactive call while another's runs, then routes its server request to it", async () => {
     const s = sharedEcho();
     const a = await connectClient(s, { capabilities: { sampling: {} } });
     const b = await connectClient(s, { capabilities: { sampling: {} } });
@@ -339,13 +340,55 @@ describe("SharedUpstream", () => {
       },
     );
     await waitFor(() => progressed, 5000); // b's call is in flight upstream
-    const sampled = await a.client.callTool({ name: "sample", arguments: { prompt: "hi" } }).then(
-      (r) => JSON.stringify(r),
+    const order: string[] = [];
+    const sampled = a.client.callTool({ name: "sample", arguments: { prompt: "hi" } }).then(
+      (r) => {
+        order.push("a");
+        return JSON.stringify(r);
+      },
       (e: unknown) => String(e),
     );
-    expect(sampled).toMatch(/cannot tell which client/);
+    await busy.then(() => order.push("b"));
+    // a's call waited for b's to end (it could otherwise have been asked about b's call).
+    expect(await sampled).toMatch(/sampled: x/);
+    expect(order).toEqual(["b", "a"]);
+    expect(asked).toBe(1);
+  });
+
+  it("gives sessions that declared different capabilities upstreams initialised with exactly theirs", async () => {
+    const s = sharedEcho();
+    const plain = await connectClient(s, { capabilities: {} });
+    const sampling = await connectClient(s, { capabilities: { sampling: {} } });
+    const caps = async (rig: typeof plain) =>
+      JSON.parse(
+        (
+          (await rig.client.callTool({ name: "caps", arguments: {} })).content as Array<{
+            text: string;
+          }>
+        )[0]?.text ?? "",
+      );
+    expect(await caps(plain)).toEqual({});
+    expect(await caps(sampling)).toEqual({ sampling: {} });
+    expect(s.upstreamCount).toBe(2);
+  });
+
+  it("answers a server request that no call caused itself", async () => {
+    const s = new SharedUpstream({
+      createTransport: () => echoChild({ args: ["--roots-on-init"] }),
+    });
+    shared = s;
+    const rig = await connectClient(s, { capabilities: { roots: { listChanged: true } } });
+    let asked = 0;
+    rig.client.setRequestHandler(ListRootsRequestSchema, async () => {
+      asked++;
+      return { roots: [] };
+    });
+    // The fixture asks in its initialized handler, so its roots/list is on the wire before this
+    // answer: it came with nothing interactive in flight, and the client was never asked.
+    await rig.client.listTools();
+    const echoed = await rig.client.callTool({ name: "echo", arguments: { text: "ok" } });
+    expect(JSON.stringify(echoed)).toMatch(/ok/);
     expect(asked).toBe(0);
-    await busy;
   });
 });
 
@@ -388,15 +431,34 @@ describe("SharedUpstream over an upstream that relates its messages (e.g. in-pro
     shared = new SharedUpstream({ createTransport: () => up.transport });
     const sessions = [shared.connect(), shared.connect()];
     const received: JSONRPCMessage[][] = [[], []];
+    const initialize = {
+      jsonrpc: "2.0" as const,
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "t", version: "1" },
+      },
+    };
     for (const [i, session] of sessions.entries()) {
-      session.onmessage = (m) => received[i]?.push(m);
       await session.start();
+      await session.send(initialize);
+      if (i === 0) {
+        const id = (up.sent[0]?.message as { id: string }).id;
+        up.emit({
+          jsonrpc: "2.0",
+          id,
+          result: { protocolVersion: "2025-11-25", capabilities: {} },
+        });
+      }
+      session.onmessage = (m) => received[i]?.push(m);
     }
     const auth = { authInfo: { token: "t", clientId: "a", scopes: [] } };
     await sessions[0]?.send({ jsonrpc: "2.0", id: 1, method: "tools/call" }, auth as never);
     await sessions[1]?.send({ jsonrpc: "2.0", id: 1, method: "tools/call" });
-    expect(up.sent[0]?.options).toEqual(auth);
-    const second = (up.sent[1]?.message as { id?: string } | undefined)?.id;
+    expect(up.sent[1]?.options).toEqual(auth);
+    const second = (up.sent[2]?.message as { id?: string } | undefined)?.id;
     up.emit({ jsonrpc: "2.0", id: 9, method: "sampling/createMessage", params: {} }, second);
     up.emit({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info" } }, second);
     // Nobody subscribed: an unasked resources/updated goes to the session that caused it.

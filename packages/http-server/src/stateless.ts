@@ -14,6 +14,7 @@ import {
   messageId,
   SharedUpstream,
 } from "@mcp-proxy/core";
+import { answerUnattributed } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type InitializeResult,
@@ -185,7 +186,7 @@ export class StatelessUpstream {
 
   /** A virtual session on the shared upstream for one POST's requests, closed when they are answered. */
   async #open(shared: Shared, exchange: Exchange, closeWithExchange = true): Promise<Transport> {
-    const session = shared.upstream.connect();
+    const session = shared.upstream.connect({ joining: shared.primer });
     this.#targets.set(session, exchange);
     if (closeWithExchange)
       this.#sessions.set(exchange, [...(this.#sessions.get(exchange) ?? []), session]);
@@ -212,12 +213,8 @@ export class StatelessUpstream {
       this.#logger.debug("stateless: server message with no request to route to", { method });
       if (kind === "request") {
         // Do not leave the upstream waiting for an answer no client will give.
-        const error = jsonRpcError(
-          messageId(message) as RequestId,
-          JsonRpcErrorCodes.INTERNAL_ERROR,
-          "No client request to route this to",
-        );
-        void session.send(error as JSONRPCMessage).catch(() => undefined);
+        const answer = answerUnattributed(messageId(message) as RequestId, method ?? "");
+        void session.send(answer).catch(() => undefined);
       }
     };
     session.onclose = () => {
@@ -269,6 +266,10 @@ export class StatelessUpstream {
       // One SharedUpstream per upstream: when it dies, the next request opens a fresh one.
       createTransport: () => opened.transport,
       logger: this.#logger,
+      // Stateless requests declare no capabilities of their own (no session ties them to an
+      // initialize), so the upstream serves every one of them: see the README's attribution limits.
+      exclusiveInteractive: false,
+      idleTimeoutMs: 0,
     });
     const primer = upstream.connect();
     let info: SessionInfo | undefined;

@@ -17,9 +17,9 @@ import type {
   JSONRPCResultResponse,
   RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
+import { capabilityProfile } from "../capability-profile.js";
 import { JsonRpcErrorCodes } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
-import { capabilityProfile } from "../capability-profile.js";
 import { type Call, endCall, newCall, newRound, profileOf, type Round } from "./call.js";
 import {
   type ModernGatewayOptions,

@@ -264,7 +264,10 @@ export class UpstreamPool {
       const remaining = this.#o.upstreamIdleTimeoutMs - idleFor;
       if (slot.upstream.calls.size > 0 || last || remaining > 0) {
         // Busy (or needed): look again a whole period later; idle but not long enough: when it will be.
-        this.#watchIdle(slot, remaining > 0 && slot.upstream.calls.size === 0 ? remaining : undefined);
+        this.#watchIdle(
+          slot,
+          remaining > 0 && slot.upstream.calls.size === 0 ? remaining : undefined,
+        );
         return;
       }
       this.#retire(slot);
