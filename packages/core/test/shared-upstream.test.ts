@@ -445,7 +445,7 @@ describe("SharedUpstream over an upstream that relates its messages (e.g. in-pro
       await session.start();
       await session.send(initialize);
       if (i === 0) {
-        const id = (up.sent[0]?.message as { id: string }).id;
+        const id = (up.sent[0]?.message as { id: string } | undefined)?.id;
         up.emit({
           jsonrpc: "2.0",
           id,
