@@ -61,6 +61,13 @@ export abstract class DeferredTransport implements Transport {
     this.#inner = inner;
   }
 
+  /** Adopts `inner`, starts it and hands it the first message. */
+  protected async adoptAndSend(inner: Transport, first: JSONRPCMessage): Promise<void> {
+    this.adopt(inner);
+    await inner.start();
+    await inner.send(first);
+  }
+
   /** Answers the first message, when it is a request, with the reason no transport was chosen. */
   protected failFirst(message: JSONRPCMessage, error: unknown): void {
     const id = classifyMessage(message) === "request" ? messageId(message) : undefined;

@@ -1,7 +1,6 @@
 export type { RemoteTransportKind } from "./auto-transport.js";
 export { AutoClientTransport } from "./auto-transport.js";
 export type { RemoteProtocol } from "./era-transport.js";
-export { DEFAULT_PROBE_TIMEOUT_MS } from "./era-transport.js";
 export { DEFAULT_MAX_INPUT_ROUNDS } from "./modern-client.js";
 export type { HttpClientOptions } from "./options.js";
 export {
@@ -12,6 +11,7 @@ export {
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from "./options.js";
+export { DEFAULT_PROBE_TIMEOUT_MS } from "./remote-probe.js";
 export { SseClientTransport } from "./sse-client.js";
 export type { SseEvent } from "./sse-parser.js";
 export { SseParser } from "./sse-parser.js";

@@ -3,13 +3,14 @@
 // resources/subscribe, server->client requests); this transport answers what
 // the stateless revision dropped, sends every other request as its own modern
 // POST, turns input_required results into real requests to the local client
-// and retries with their answers, and keeps one subscriptions/listen stream
-// for change notifications.
+// (each naming the server's inputRequests key) and retries with their answers,
+// and keeps one subscriptions/listen stream for change notifications.
 // Spec: docs/specification/2026-07-28/basic/patterns/mrtr.mdx, basic/patterns/subscriptions,
 // basic/transports/streamable-http.mdx#cancellation.
 import {
   classifyMessage,
   ErrorCodes,
+  INPUT_KEY_META,
   JsonRpcErrorCodes,
   type Logger,
   McpProxyError,
@@ -17,6 +18,7 @@ import {
   silentLogger,
 } from "@mcp-proxy/core";
 import {
+  inputRequestsOf,
   LegacyClientState,
   LegacyInputAsker,
   LegacyInputError,
@@ -36,13 +38,12 @@ import { errorResponse } from "./messages.js";
 import { type ModernAnswer, type ModernHttp, modernPost } from "./modern-post.js";
 import { legacyResult, modernRequest, untagged } from "./modern-translate.js";
 import { DEFAULT_RECONNECT_MAX_ATTEMPTS } from "./options.js";
+import { RemoteTools } from "./remote-tools.js";
 
 /** Most input_required rounds one local request may take before it is failed. */
 export const DEFAULT_MAX_INPUT_ROUNDS = 8;
 /** A listen stream that lived this long counts as healthy: its drop restarts the backoff, ms. */
 const STABLE_LISTEN_MS = 5_000;
-/** Most tools/list pages read to find a tool's schema. */
-const MAX_TOOL_PAGES = 20;
 
 type Params = Record<string, unknown>;
 
@@ -71,8 +72,8 @@ export class ModernClientTransport implements Transport {
   readonly #calls = new Map<RequestId, AbortController>();
   /** Our requests to the local client (MRTR input), waiting for its answers. */
   readonly #inputs: LegacyInputAsker;
-  /** inputSchema by tool name, from tools/list, for `Mcp-Param-*` headers. */
-  readonly #toolSchemas = new Map<string, unknown>();
+  /** The remote's tool schemas, for `Mcp-Param-*` headers. */
+  readonly #tools: RemoteTools;
   #listen: AbortController | undefined;
   /** Replaced listen streams, closed once the current one is acknowledged. */
   readonly #retiring: AbortController[] = [];
@@ -84,6 +85,7 @@ export class ModernClientTransport implements Transport {
     this.#discover = options.discover;
     this.#version = options.version;
     this.#logger = options.logger ?? silentLogger;
+    this.#tools = new RemoteTools(this.#http);
     this.#inputs = new LegacyInputAsker({
       deliver: (m) => this.#deliver(m),
       timeoutMs: requestTimeout(this.#http.options),
@@ -154,42 +156,21 @@ export class ModernClientTransport implements Transport {
     this.#calls.set(localId, abort);
     const signal = AbortSignal.any([abort.signal, this.#abort.signal]);
     const base = (request.params ?? undefined) as Params | undefined;
-    const tool =
-      request.method === "tools/call" && typeof base?.name === "string" ? base.name : undefined;
-    let schema = tool === undefined ? undefined : this.#toolSchemas.get(tool);
-    let relisted = false;
     try {
       let params = base;
       for (let round = 0; ; round++) {
-        const answer = await modernPost(this.#http, this.#modern(request.method, params), {
-          onNotification: (n) => this.#deliver(n),
-          toolInputSchema: schema,
-          signal,
-        });
+        const answer = await this.#tools.post(
+          this.#modern(request.method, params),
+          { onNotification: (n) => this.#deliver(n), signal },
+          (list) => this.#modern("tools/list", list),
+        );
         if (signal.aborted) return;
-        if (
-          answer.kind === "error" &&
-          answer.error.code === JsonRpcErrorCodes.HEADER_MISMATCH &&
-          tool !== undefined &&
-          !relisted
-        ) {
-          // The tool mirrors arguments into Mcp-Param-* headers and we had not
-          // seen its schema (or it changed): list the tools once and try again.
-          relisted = true;
-          await this.#listTools(signal);
-          schema = this.#toolSchemas.get(tool);
-          if (schema !== undefined) {
-            round--;
-            continue;
-          }
-        }
         if (answer.kind === "error") {
           this.#deliver({ jsonrpc: "2.0", id: localId, error: answer.error } as JSONRPCMessage);
           return;
         }
         const result = answer.result;
         if (result.resultType !== "input_required") {
-          if (request.method === "tools/list") this.#rememberTools(result);
           this.#answer(localId, legacyResult(result));
           return;
         }
@@ -199,7 +180,7 @@ export class ModernClientTransport implements Transport {
             `The server still asked for input after ${DEFAULT_MAX_INPUT_ROUNDS} rounds`,
           );
         }
-        const responses = await this.#inputs.askAll(result, signal);
+        const responses = await askKeepingKeys(this.#inputs, result, signal);
         if (signal.aborted) return;
         params = retryParamsFor(base, result, responses);
       }
@@ -226,30 +207,6 @@ export class ModernClientTransport implements Transport {
       this.#state.logLevel,
       this.#version,
     );
-  }
-
-  /** Fills the tool schema cache from a fresh tools/list (all pages, bounded). */
-  async #listTools(signal: AbortSignal): Promise<void> {
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-      const answer = await modernPost(
-        this.#http,
-        this.#modern("tools/list", cursor === undefined ? undefined : { cursor }),
-        { signal },
-      );
-      if (answer.kind === "error") return;
-      this.#rememberTools(answer.result);
-      const next = answer.result.nextCursor;
-      if (typeof next !== "string") return;
-      cursor = next;
-    }
-  }
-
-  #rememberTools(result: Params): void {
-    if (!Array.isArray(result.tools)) return;
-    for (const tool of result.tools as Params[]) {
-      if (typeof tool?.name === "string") this.#toolSchemas.set(tool.name, tool.inputSchema);
-    }
   }
 
   /** (Re)opens the one listen stream with the current filter; the old one is closed. */
@@ -325,4 +282,36 @@ export class ModernClientTransport implements Transport {
   #announceChanges(filter: Params): void {
     for (const change of listChangedFor(filter)) this.#deliver(change);
   }
+}
+
+/**
+ * Asks the local client every input request of `result` and collects
+ * `inputResponses` by the server's keys. Each request carries its key in
+ * `_meta[INPUT_KEY_META]`: a 2025-era request has no other way to say it, and
+ * a proxy in front of us that serves 2026-07-28 clients (our gateway) reads it
+ * to surface the key the server chose instead of one of its own.
+ */
+async function askKeepingKeys(
+  asker: LegacyInputAsker,
+  result: Params,
+  signal: AbortSignal,
+): Promise<Params | undefined> {
+  const entries = inputRequestsOf(result);
+  if (entries.length === 0) return undefined;
+  // The asker names each request with an id of its own and resolves each
+  // promise with the answer to that id; the keys follow the entries' order.
+  const answers = await Promise.all(
+    entries.map(([key, input]) => asker.ask(withInputKey(input, key), signal)),
+  );
+  return Object.fromEntries(entries.map(([key], i) => [key, answers[i]]));
+}
+
+function withInputKey(input: Params, key: string): Params {
+  const params = isObject(input.params) ? input.params : {};
+  const meta = isObject(params._meta) ? params._meta : {};
+  return { ...input, params: { ...params, _meta: { ...meta, [INPUT_KEY_META]: key } } };
+}
+
+function isObject(value: unknown): value is Params {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,10 +1,12 @@
 // startStdioServer: this process speaks MCP on its stdin/stdout and forwards
-// every message to a remote server: unchanged to a 2025-era Streamable HTTP or
-// SSE server, translated for a server that speaks 2026-07-28.
+// every message to a remote server: unchanged when the local client and the
+// server speak the same era (2025: Streamable HTTP or SSE; 2026-07-28), else
+// translated in whichever direction is needed.
 import { bridge, createStderrLogger, type Logger } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { AutoClientTransport, type RemoteTransportKind } from "./auto-transport.js";
 import { EraTransport, type RemoteProtocol } from "./era-transport.js";
+import { LocalEraTransport } from "./local-era-transport.js";
 import type { HttpClientOptions } from "./options.js";
 import { StdioStreamTransport } from "./stdio-transport.js";
 import { StreamableHttpClientTransport } from "./streamable-http-client.js";
@@ -55,7 +57,10 @@ export interface StdioServerHandle {
   closed: Promise<void>;
 }
 
-/** Builds the remote-side transport for `options.transport`. */
+/**
+ * Builds the remote-side transport for `options.transport` and `protocol`; it
+ * picks its leg by the local client's era on the first message.
+ */
 export function createRemoteTransport(options: StartStdioServerOptions, logger: Logger): Transport {
   const kind = options.transport ?? DEFAULT_TRANSPORT;
   const protocol = options.protocol ?? DEFAULT_PROTOCOL;
@@ -71,8 +76,15 @@ export function createRemoteTransport(options: StartStdioServerOptions, logger: 
       ? new StreamableHttpClientTransport(options.url, httpOptions)
       : new AutoClientTransport(options.url, kind, httpOptions);
   // 2026-07-28 exists only on Streamable HTTP: an SSE server is legacy by definition.
-  if (protocol === "legacy" || kind === "sse") return legacy();
-  return new EraTransport(options.url, protocol, httpOptions, legacy);
+  const remoteIsLegacy = protocol === "legacy" || kind === "sse";
+  return new LocalEraTransport({
+    url: options.url,
+    options: httpOptions,
+    probe: remoteIsLegacy ? false : protocol,
+    createLegacyClientLeg: () =>
+      remoteIsLegacy ? legacy() : new EraTransport(options.url, protocol, httpOptions, legacy),
+    createRemoteSession: legacy,
+  });
 }
 
 /**
