@@ -54,44 +54,61 @@ describe("capability profiles", () => {
   it("gives an interactive call its upstream to itself and queues the next one of its profile", async () => {
     const { gateway, pids } = gatewayRig({ maxUpstreamsPerProfile: 1 });
     const caps = { sampling: {} };
-    const first = collect();
-    await gateway.handle(call(1, "sample", caps, { prompt: "one" }), first.sink);
-    const ir = resultOf(await first.response) as unknown as InputRequired;
-    expect(ir.resultType).toBe("input_required");
-
-    // The profile's one upstream is taken by the parked exchange: the second call waits.
+    const abort = new AbortController();
+    const slow = collect();
+    const slowDone = gateway.handle(call(1, "slow", caps, { ms: 60_000 }), slow.sink, abort.signal);
+    await waitFor(() => pids.length === 1, 10_000);
+    // The profile's one upstream runs an interactive call: the next one waits in line.
     const second = collect();
-    const secondDone = gateway.handle(call(2, "sample", caps, { prompt: "two" }), second.sink);
+    const secondDone = gateway.handle(call(2, "echo", caps, { text: "second" }), second.sink);
     // A non-interactive request of the same profile is not held up.
     const list = collect();
     await gateway.handle(modernRequest(3, "tools/list", {}, caps), list.sink);
     expect(resultOf(await list.response).tools).toBeDefined();
     expect(second.responded()).toBe(false);
-
-    const retry = collect();
-    await gateway.handle(
-      modernRequest(
-        4,
-        "tools/call",
-        {
-          name: "sample",
-          arguments: { prompt: "one" },
-          requestState: ir.requestState,
-          inputResponses: Object.fromEntries(
-            Object.keys(ir.inputRequests).map((key) => [
-              key,
-              { role: "assistant", content: { type: "text", text: "first" }, model: "m" },
-            ]),
-          ),
-        },
-        caps,
-      ),
-      retry.sink,
-    );
-    expect(textOfResult(await retry.response)).toBe("sampled: first");
+    abort.abort();
+    await slowDone;
     await secondDone;
-    const ir2 = resultOf(await second.response) as unknown as InputRequired;
-    expect(ir2.resultType).toBe("input_required");
+    expect(textOfResult(await second.response)).toBe("second");
+    expect(new Set(pids).size).toBe(1);
+  });
+
+  it("lets a live call run beside parked exchanges rather than wait for their retries", async () => {
+    const { gateway, pids } = gatewayRig({ maxUpstreamsPerProfile: 1 });
+    const caps = { sampling: {} };
+    const parked: InputRequired[] = [];
+    for (const [id, prompt] of [
+      [1, "one"],
+      [2, "two"],
+    ] as const) {
+      const c = collect();
+      await gateway.handle(call(id, "sample", caps, { prompt }), c.sink);
+      parked.push(resultOf(await c.response) as unknown as InputRequired);
+    }
+    expect(parked.map((p) => p.resultType)).toEqual(["input_required", "input_required"]);
+    for (const [i, p] of parked.entries()) {
+      const retry = collect();
+      await gateway.handle(
+        modernRequest(
+          10 + i,
+          "tools/call",
+          {
+            name: "sample",
+            arguments: { prompt: i === 0 ? "one" : "two" },
+            requestState: p.requestState,
+            inputResponses: Object.fromEntries(
+              Object.keys(p.inputRequests).map((key) => [
+                key,
+                { role: "assistant", content: { type: "text", text: `answer ${i}` }, model: "m" },
+              ]),
+            ),
+          },
+          caps,
+        ),
+        retry.sink,
+      );
+      expect(textOfResult(await retry.response)).toBe(`sampled: answer ${i}`);
+    }
     expect(new Set(pids).size).toBe(1);
   });
 

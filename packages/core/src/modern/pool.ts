@@ -111,7 +111,10 @@ export class UpstreamPool {
     }
     const key = this.#era === "modern" ? MODERN_KEY : profile.key;
     const exclusive = this.#exclusive(call, profile);
-    let slot = this.#pick(key, exclusive) ?? this.#make(key, profile, exclusive);
+    let slot =
+      this.#pick(key, exclusive) ??
+      this.#make(key, profile, exclusive) ??
+      (exclusive ? this.#parkedOnly(key) : undefined);
     if (slot && call) this.#register(slot, call);
     slot ??= await this.#queue(key, profile, call, exclusive, signal);
     try {
@@ -164,6 +167,22 @@ export class UpstreamPool {
   #pick(key: string, exclusive: boolean): Slot | undefined {
     const live = this.#live(key);
     return exclusive ? live.find((s) => s.upstream.interactiveCalls.size === 0) : live[0];
+  }
+
+  /**
+   * With every upstream of `key` taken: one whose interactive calls are all parked (input_required
+   * sent, no retry yet; the server is blocked on their inputs). A live call may run beside them:
+   * a server request then belongs to the one call with a client waiting (attributeServerRequest),
+   * so a client that never retries cannot hold an upstream for the exchange's whole TTL.
+   */
+  #parkedOnly(key: string): Slot | undefined {
+    return this.#live(key).find((s) => {
+      // Parked: inputs asked and no round waiting (a call just acquired has neither yet).
+      for (const call of s.upstream.interactiveCalls) {
+        if (call.round || call.inputs.size === 0) return false;
+      }
+      return true;
+    });
   }
 
   /** Starts an upstream for `key` if the bounds allow, making room by stopping an idle one. */
