@@ -177,10 +177,7 @@ export class UpstreamPool {
    */
   #parkedOnly(key: string): Slot | undefined {
     return this.#live(key).find((s) => {
-      // Parked: inputs asked and no round waiting (a call just acquired has neither yet).
-      for (const call of s.upstream.interactiveCalls) {
-        if (call.round || call.inputs.size === 0) return false;
-      }
+      for (const call of s.upstream.interactiveCalls) if (!isParked(call)) return false;
       return true;
     });
   }
@@ -294,15 +291,23 @@ export class UpstreamPool {
     slot.idleTimer.unref?.();
   }
 
-  /** Stops the least recently used upstream that has no calls; false when every one is busy. */
+  /**
+   * Makes room: stops the least recently used upstream with no call in flight, else the one whose
+   * calls are all parked exchanges (they end as if expired: a client that retries is told to start
+   * over). False when every upstream has a call running.
+   */
   #retireIdle(): boolean {
-    let oldest: Slot | undefined;
+    let idle: Slot | undefined;
+    let parked: Slot | undefined;
     for (const s of this.#slots) {
-      if (s.upstream.calls.size > 0 || !s.upstream.identity) continue;
-      if (!oldest || s.lastUsed < oldest.lastUsed) oldest = s;
+      if (!s.upstream.identity || s.retired) continue;
+      if (s.upstream.calls.size === 0) {
+        if (!idle || s.lastUsed < idle.lastUsed) idle = s;
+      } else if (onlyParked(s) && (!parked || s.lastUsed < parked.lastUsed)) parked = s;
     }
-    if (!oldest) return false;
-    this.#retire(oldest);
+    const victim = idle ?? parked;
+    if (!victim) return false;
+    this.#retire(victim);
     return true;
   }
 
@@ -399,6 +404,15 @@ export class UpstreamPool {
       this.#failures.shift();
     return this.#failures.length;
   }
+}
+
+/** Parked: inputs asked and no round waiting (a call just acquired has neither yet). */
+const isParked = (call: Call): boolean => call.round === undefined && call.inputs.size > 0;
+
+/** Every call on the upstream is a parked exchange. */
+function onlyParked(slot: Slot): boolean {
+  for (const call of slot.upstream.calls) if (!isParked(call)) return false;
+  return true;
 }
 
 /** No upstream can be had now: 503 with Retry-After over HTTP. */
