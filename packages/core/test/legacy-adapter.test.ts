@@ -12,6 +12,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ChildProcessTransport,
+  INPUT_KEY_META,
   LegacyClientAdapter,
   type LegacyClientAdapterOptions,
   META,
@@ -113,13 +114,17 @@ describe("LegacyClientAdapter in front of a 2026-07-28 stdio server", () => {
   it("turns a sampling input_required into a real request and retries with the exact requestState", async () => {
     const { client, sent, received } = await connect();
     const prompts: string[] = [];
+    const keys: unknown[] = [];
     client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
       const content = request.params.messages[0]?.content as { text: string };
       prompts.push(content.text);
+      // The server's key rides along, for a proxy in front that serves 2026-07-28 clients.
+      keys.push(request.params._meta?.[INPUT_KEY_META]);
       return { role: "assistant", content: { type: "text", text: "forty-two" }, model: "m" };
     });
     const result = await client.callTool({ name: "sample", arguments: { prompt: "meaning?" } });
     expect(prompts).toEqual(["meaning?"]);
+    expect(keys).toEqual(["llm"]);
     const inputRequired = received.find(
       (m) => (m.result as Record<string, unknown> | undefined)?.resultType === "input_required",
     );

@@ -10,7 +10,6 @@
 import {
   classifyMessage,
   ErrorCodes,
-  INPUT_KEY_META,
   JsonRpcErrorCodes,
   type Logger,
   McpProxyError,
@@ -18,7 +17,6 @@ import {
   silentLogger,
 } from "@mcp-proxy/core";
 import {
-  inputRequestsOf,
   LegacyClientState,
   LegacyInputAsker,
   LegacyInputError,
@@ -180,7 +178,7 @@ export class ModernClientTransport implements Transport {
             `The server still asked for input after ${DEFAULT_MAX_INPUT_ROUNDS} rounds`,
           );
         }
-        const responses = await askKeepingKeys(this.#inputs, result, signal);
+        const responses = await this.#inputs.askAll(result, signal);
         if (signal.aborted) return;
         params = retryParamsFor(base, result, responses);
       }
@@ -282,36 +280,4 @@ export class ModernClientTransport implements Transport {
   #announceChanges(filter: Params): void {
     for (const change of listChangedFor(filter)) this.#deliver(change);
   }
-}
-
-/**
- * Asks the local client every input request of `result` and collects
- * `inputResponses` by the server's keys. Each request carries its key in
- * `_meta[INPUT_KEY_META]`: a 2025-era request has no other way to say it, and
- * a proxy in front of us that serves 2026-07-28 clients (our gateway) reads it
- * to surface the key the server chose instead of one of its own.
- */
-async function askKeepingKeys(
-  asker: LegacyInputAsker,
-  result: Params,
-  signal: AbortSignal,
-): Promise<Params | undefined> {
-  const entries = inputRequestsOf(result);
-  if (entries.length === 0) return undefined;
-  // The asker names each request with an id of its own and resolves each
-  // promise with the answer to that id; the keys follow the entries' order.
-  const answers = await Promise.all(
-    entries.map(([key, input]) => asker.ask(withInputKey(input, key), signal)),
-  );
-  return Object.fromEntries(entries.map(([key], i) => [key, answers[i]]));
-}
-
-function withInputKey(input: Params, key: string): Params {
-  const params = isObject(input.params) ? input.params : {};
-  const meta = isObject(params._meta) ? params._meta : {};
-  return { ...input, params: { ...params, _meta: { ...meta, [INPUT_KEY_META]: key } } };
-}
-
-function isObject(value: unknown): value is Params {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

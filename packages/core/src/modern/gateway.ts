@@ -18,7 +18,7 @@ import type {
   RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
 import { capabilityProfile } from "../capability-profile.js";
-import { JsonRpcErrorCodes } from "../errors.js";
+import { JsonRpcErrorCodes, McpProxyError } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
 import { type Call, endCall, newCall, newRound, profileOf, type Round } from "./call.js";
 import {
@@ -165,7 +165,7 @@ export class ModernGateway {
       try {
         await this.#pool.acquire(undefined, profileOf(request), signal);
       } catch (error) {
-        return respondFailure(sink, request.id, error);
+        return this.#failure(sink, request.id, error);
       }
     }
     const params = request.params as Record<string, unknown> | undefined;
@@ -212,7 +212,7 @@ export class ModernGateway {
     try {
       await this.#pool.acquire(undefined, profileOf(request), signal);
     } catch (error) {
-      return respondFailure(sink, request.id, error);
+      return this.#failure(sink, request.id, error);
     }
     if (this.#pool.era === "modern") return this.#forward(request, sink, signal, sendOptions);
     return this.#listeners.listen(request, sink, signal);
@@ -293,7 +293,7 @@ export class ModernGateway {
         upstream = await this.#pool.acquire(call, call.profile, signal);
       }
     } catch (error) {
-      return respondFailure(sink, request.id, error);
+      return this.#failure(sink, request.id, error);
     }
     if (signal?.aborted) return endCall(call);
     const { round, done } = this.#newRound(call, request, sink, signal);
@@ -364,7 +364,7 @@ export class ModernGateway {
 
   /** Ends the round with the proxy's own failure (and its HTTP status). */
   #fail(round: Round, error: unknown): void {
-    respondFailure(round.sink, round.clientId, error);
+    this.#failure(round.sink, round.clientId, error);
     round.finish();
   }
 
@@ -403,6 +403,12 @@ export class ModernGateway {
   }
 
   // ---- helpers -------------------------------------------------------------
+
+  /** Answers with the proxy's own failure; one that is not ours (a bug) is logged, not just a 500. */
+  #failure(sink: ModernSink, id: RequestId, error: unknown): void {
+    if (!(error instanceof McpProxyError)) this.#o.logger.error("modern request failed", { error });
+    respondFailure(sink, id, error);
+  }
 
   #serverInfo(upstream: Upstream<Call> | undefined): unknown {
     return (upstream?.identity ?? this.#pool.identity)?.serverInfo;

@@ -6,7 +6,7 @@
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, McpProxyError } from "../errors.js";
 import { inputRequestsOf } from "./legacy-adapter-translate.js";
-import { INPUT_METHODS } from "./mrtr.js";
+import { INPUT_KEY_META, INPUT_METHODS } from "./mrtr.js";
 
 type Params = Record<string, unknown>;
 
@@ -64,8 +64,11 @@ export class LegacyInputAsker {
   ): Promise<Params | undefined> {
     const entries = inputRequestsOf(result);
     if (entries.length === 0) return undefined;
+    // Each request carries the server's key in _meta[INPUT_KEY_META]: a 2025-era request has no
+    // other way to say it, and a proxy in front of the client that serves 2026-07-28 clients (our
+    // gateway) reads it to surface the key the server chose instead of one of its own.
     const answers = await Promise.all(
-      entries.map(([, input]) => this.ask(input, signal, relatedRequestId)),
+      entries.map(([key, input]) => this.ask(withInputKey(input, key), signal, relatedRequestId)),
     );
     const responses: Params = {};
     entries.forEach(([key], i) => {
@@ -140,4 +143,14 @@ export class LegacyInputAsker {
   clear(): void {
     this.#waiting.clear();
   }
+}
+
+function withInputKey(input: Params, key: string): Params {
+  const params = isParams(input.params) ? input.params : {};
+  const meta = isParams(params._meta) ? params._meta : {};
+  return { ...input, params: { ...params, _meta: { ...meta, [INPUT_KEY_META]: key } } };
+}
+
+function isParams(value: unknown): value is Params {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
