@@ -71,6 +71,7 @@ export interface ServeConfig {
   connectionTimeout: number;
   sessionTimeout?: number;
   maxSessions?: number;
+  maxUpstreams?: number;
   maxBodySize?: number;
   eventStore: boolean;
   eventStoreMaxEvents: number;
@@ -351,6 +352,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     connectionTimeout: values.integer("connectionTimeout") ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     ...optional("sessionTimeout", values.integer("sessionTimeout")),
     ...optional("maxSessions", values.integer("maxSessions")),
+    ...optional("maxUpstreams", values.integer("maxUpstreams")),
     ...optional("maxBodySize", values.integer("maxBodySize")),
     eventStore: values.boolean("eventStore", true),
     eventStoreMaxEvents: values.integer("eventStoreMaxEvents") ?? DEFAULT_EVENT_STORE_MAX_EVENTS,

@@ -39,6 +39,7 @@ export const DEFAULT_CONNECTION_TIMEOUT_MS = 60_000;
 export const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS = 5_000;
 export const DEFAULT_EVENT_STORE_MAX_EVENTS = DEFAULT_MAX_EVENTS_PER_STREAM;
 
+import { DEFAULT_MAX_UPSTREAMS } from "@mcp-proxy/core";
 import {
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_SIZE,
@@ -337,6 +338,16 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: "Refuse new sessions (503) beyond this many",
     valueName: "n",
     defaultLabel: String(DEFAULT_MAX_SESSIONS),
+    min: 1,
+  },
+  {
+    name: "maxUpstreams",
+    kind: "integer",
+    group: SESSIONS,
+    description:
+      "Most shared children at once (503 beyond): the 2026-07-28 gateway's and --shared's, one set per client capability profile",
+    valueName: "n",
+    defaultLabel: String(DEFAULT_MAX_UPSTREAMS),
     min: 1,
   },
   {

@@ -125,7 +125,11 @@ export async function runServe(
   // long-lived calls (parked input_required ones) would otherwise leave the sessions' server
   // requests and logs with more than one call in flight to belong to.
   const shared = config.shared
-    ? new SharedUpstream({ createTransport: () => spawnChild(undefined, true), logger })
+    ? new SharedUpstream({
+        createTransport: () => spawnChild(undefined, true),
+        logger,
+        ...(config.maxUpstreams !== undefined ? { maxUpstreams: config.maxUpstreams } : {}),
+      })
     : undefined;
 
   const createUpstream: StartHTTPServerOptions["createUpstream"] = ({ sessionId }) => {
@@ -180,6 +184,7 @@ export async function runServe(
     ...(config.keepAliveTimeout !== undefined ? { keepAliveTimeout: config.keepAliveTimeout } : {}),
     ...(config.sessionTimeout !== undefined ? { sessionTimeout: config.sessionTimeout } : {}),
     ...(config.maxSessions !== undefined ? { maxSessions: config.maxSessions } : {}),
+    ...(config.maxUpstreams !== undefined ? { maxUpstreams: config.maxUpstreams } : {}),
     ...(config.maxBodySize !== undefined ? { maxBodySize: config.maxBodySize } : {}),
   };
 

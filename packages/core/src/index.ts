@@ -102,10 +102,6 @@ export {
 export type { ProxyServerOptions } from "./proxy-server.js";
 export { proxyServer } from "./proxy-server.js";
 export type { SharedConnectOptions, SharedUpstreamOptions } from "./shared-upstream.js";
-export {
-  DEFAULT_SHARED_IDLE_TIMEOUT_MS,
-  DEFAULT_SHARED_MAX_UPSTREAMS,
-  SharedUpstream,
-} from "./shared-upstream.js";
+export { SharedUpstream } from "./shared-upstream.js";
 export type { LoggingLevel } from "./shared-upstream-levels.js";
 export { LOGGING_LEVELS } from "./shared-upstream-levels.js";

@@ -47,13 +47,12 @@ import { capabilityProfile } from "./capability-profile.js";
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError } from "./errors.js";
 import { jsonRpcError } from "./jsonrpc.js";
 import { type Logger, silentLogger } from "./logger.js";
+import {
+  DEFAULT_MAX_UPSTREAMS,
+  DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+} from "./modern/gateway-options.js";
 import { SharedUpstreamHub } from "./shared-upstream-hub.js";
 import { type SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
-
-/** Default bound on upstreams (capability profiles) running at once. */
-export const DEFAULT_SHARED_MAX_UPSTREAMS = 8;
-/** Default time an upstream with no session left keeps running. */
-export const DEFAULT_SHARED_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 export interface SharedUpstreamOptions {
   /**
@@ -69,9 +68,9 @@ export interface SharedUpstreamOptions {
    * it off, since its requests declare no capabilities of their own.
    */
   exclusiveInteractive?: boolean;
-  /** Most upstreams at once; a session of yet another profile is refused. Default 8. */
+  /** Most upstreams at once; a session of yet another profile is refused. Default DEFAULT_MAX_UPSTREAMS. */
   maxUpstreams?: number;
-  /** An upstream with no session for this long is stopped (0: never). Default 5 minutes. */
+  /** An upstream with no session for this long is stopped (0: never). Default DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS. */
   idleTimeoutMs?: number;
 }
 
@@ -168,7 +167,7 @@ export class SharedUpstream {
     const profile = capabilityProfile(capabilities);
     const live = this.#byProfile.get(profile.key);
     if (live && !live.dead) return live;
-    const max = this.#options.maxUpstreams ?? DEFAULT_SHARED_MAX_UPSTREAMS;
+    const max = this.#options.maxUpstreams ?? DEFAULT_MAX_UPSTREAMS;
     if (this.#byProfile.size >= max && !this.#stopIdlest()) {
       throw new McpProxyError(
         ErrorCodes.UPSTREAMS_BUSY,
@@ -204,7 +203,7 @@ export class SharedUpstream {
 
   /** One timer for all upstreams, running only while there are any. */
   #watchIdle(): void {
-    const idleMs = this.#options.idleTimeoutMs ?? DEFAULT_SHARED_IDLE_TIMEOUT_MS;
+    const idleMs = this.#options.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS;
     if (idleMs <= 0 || this.#idleTimer) return;
     this.#idleTimer = setInterval(
       () => {

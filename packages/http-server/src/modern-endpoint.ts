@@ -38,6 +38,7 @@ export const DUAL_ERA_VERSIONS: readonly string[] = [
 
 export interface ModernEndpointOptions {
   upstreamProtocol: UpstreamProtocol | undefined;
+  maxUpstreams: number | undefined;
   heartbeatMs: number;
   logger: Logger;
 }
@@ -58,6 +59,7 @@ export class ModernEndpoint {
         settings.logger,
       ),
       upstreamProtocol: settings.upstreamProtocol,
+      maxUpstreams: settings.maxUpstreams,
       advertisedVersions: DUAL_ERA_VERSIONS,
       logger: settings.logger,
     });

@@ -155,6 +155,13 @@ export interface StartHTTPServerOptions {
   sessionTimeout?: number;
   /** Most concurrent sessions (503 beyond). Default 1000. */
   maxSessions?: number;
+  /**
+   * Most upstreams the 2026-07-28 gateway runs at once. Its upstreams are kept per client
+   * capability profile (a 2025-era server negotiates them once, at initialize), at most 4 per
+   * profile, each stopped after 5 minutes without calls; beyond this bound an idle one is stopped
+   * to make room, else the request gets 503 with Retry-After. Default 8.
+   */
+  maxUpstreams?: number;
   /** HTTP keep-alive timeout in ms (TCP only; sessions do not depend on it). Default 5000. */
   keepAliveTimeout?: number;
   /** Interval in ms of SSE keep-alive comments. Default 15000; 0 disables. */

@@ -86,6 +86,7 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       (options.modern ?? DEFAULT_MODERN) && streamEndpoint !== null
         ? new ModernEndpoint(options, {
             upstreamProtocol: options.upstreamProtocol,
+            maxUpstreams: options.maxUpstreams,
             heartbeatMs,
             logger,
           })
