@@ -48,7 +48,7 @@ export interface ServeConfig {
   streamEndpoint: string | null;
   sseEndpoint: string | null;
   stateless: boolean;
-  /** Stateful sessions share one child (SharedUpstream); exclusive with `stateless`. */
+  /** Stateful sessions share a child per capability profile (SharedUpstream); exclusive with `stateless`. */
   shared: boolean;
   /** Serve 2026-07-28 clients on the stream endpoint too. */
   modern: boolean;

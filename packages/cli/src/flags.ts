@@ -201,7 +201,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: "boolean",
     group: SERVER,
     description:
-      "Stateful sessions share one child, ids remapped per session (for servers whose tools keep no per-session state); not with --stateless",
+      "Stateful sessions share a child per client capability profile, ids remapped per session (for servers whose tools keep no per-session state); not with --stateless",
   },
   {
     name: "modern",

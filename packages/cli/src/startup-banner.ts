@@ -20,7 +20,7 @@ export function startupLines(
   lines.push(`  mode:            ${modeOf(config)}`);
   if (config.streamEndpoint) {
     lines.push(
-      `  eras:            ${config.modern ? `2025-era sessions and 2026-07-28 (stateless, one shared child, upstream: ${config.upstreamProtocol})` : "2025-era only (--no-modern)"}`,
+      `  eras:            ${config.modern ? `2025-era sessions and 2026-07-28 (stateless, shared children per capability profile, upstream: ${config.upstreamProtocol})` : "2025-era only (--no-modern)"}`,
     );
   }
   lines.push(
@@ -32,7 +32,8 @@ export function startupLines(
 
 function modeOf(config: ServeConfig): string {
   if (config.stateless) return "stateless (one shared child for all requests)";
-  if (config.shared) return "stateful, shared (sessions share one child, ids remapped)";
+  if (config.shared)
+    return "stateful, shared (sessions share a child per capability profile, ids remapped)";
   return "stateful (one child per session)";
 }
 

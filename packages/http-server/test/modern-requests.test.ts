@@ -8,6 +8,31 @@ import { JSON_HEADERS, startEcho } from "./helpers.js";
 import { MODERN, messagesOf, modernRequest, postModern, resultOf } from "./modern-helpers.js";
 
 describe("2026-07-28 requests", () => {
+  it("answers 503 with Retry-After when every upstream it may run is busy", async () => {
+    const { url } = await startEcho({ maxUpstreams: 1 });
+    const abort = new AbortController();
+    const slow = modernRequest(
+      "tools/call",
+      { name: "slow", arguments: { ms: 60_000, steps: 600 } },
+      { meta: { progressToken: "p" } },
+    );
+    // The stream opens with the first progress: the one upstream is running this call.
+    const running = await postModern(url, slow, {}, abort.signal);
+    expect(running.headers.get("content-type")).toContain("text/event-stream");
+    // Another capability profile needs an upstream of its own, and none is free.
+    const other = modernRequest(
+      "tools/call",
+      { name: "echo", arguments: { text: "x" } },
+      { capabilities: { sampling: {} } },
+    );
+    const refused = await postModern(url, other);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    const [body] = await messagesOf(refused);
+    expect(body).toMatchObject({ id: other.id, error: { code: -32000 } });
+    abort.abort();
+  });
+
   it("answers server/discover from the upstream's initialize result", async () => {
     const { url } = await startEcho();
     const discover = modernRequest("server/discover");

@@ -113,6 +113,7 @@ describe("session status table (stateful)", () => {
     const { url } = await startEcho({ maxSessions: 1 });
     await rawInitialize(url);
     const res = await postMcp(url, JSON.stringify(initializeBody(5)));
+    expect(res.headers.get("retry-after")).toBe("1");
     await expectRpcError(res, 503, -32000, 5);
   });
 });
