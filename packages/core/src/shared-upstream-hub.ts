@@ -10,15 +10,17 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "./errors.js";
-import { classifyMessage, IdRemapper, jsonRpcError } from "./jsonrpc.js";
+import { classifyMessage, jsonRpcError } from "./jsonrpc.js";
 import type { Logger } from "./logger.js";
 import { INPUT_CAPABLE_METHODS } from "./modern/mrtr.js";
+import { type HeldCall, InteractiveGate } from "./shared-upstream-gate.js";
 import {
   admits,
   isLoggingLevel,
   type LoggingLevel,
   mostVerbose,
 } from "./shared-upstream-levels.js";
+import { type ForwardedKind, ForwardedRequests } from "./shared-upstream-requests.js";
 import type { SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
 import { answerUnattributed } from "./unattributed.js";
 
@@ -28,18 +30,8 @@ type Message = { jsonrpc: "2.0"; id?: RequestId; method?: string; params?: Param
 >;
 type Params = Record<string, unknown> & { _meta?: Record<string, unknown> };
 
-/** Requests whose answer the hub itself must look at. */
-type Special = { kind: "initialize" } | { kind: "subscribe"; uri: string };
-
 /** Prefix of ids the hub sends on its own behalf; their answers are consumed here. */
 const INTERNAL_PREFIX = "mcp-proxy-internal-";
-
-/** A request held back by the interactive gate until its session holds the gate. */
-interface Held {
-  session: SharedSessionTransport;
-  message: Message;
-  options: TransportSendOptions | undefined;
-}
 
 export class SharedUpstreamHub implements SessionHub {
   readonly sessions = new Set<SharedSessionTransport>();
@@ -48,10 +40,7 @@ export class SharedUpstreamHub implements SessionHub {
   readonly #transport: Transport;
   readonly #logger: Logger;
   readonly #onDead: (hub: SharedUpstreamHub) => void;
-  readonly #requests = new IdRemapper<SharedSessionTransport>("u");
-  readonly #special = new Map<string, Special>();
-  /** Upstream progress token (the remapped request id) -> the session's own token. */
-  readonly #progress = new Map<string, { session: SharedSessionTransport; token: unknown }>();
+  readonly #requests = new ForwardedRequests();
   readonly #subscriptions = new Map<string, Set<SharedSessionTransport>>();
   /** Server-to-client requests in flight: key of the upstream id -> session and its local id. */
   readonly #serverRequests = new Map<
@@ -61,16 +50,14 @@ export class SharedUpstreamHub implements SessionHub {
   #nextServerRequest = 1;
   #nextInternal = 1;
   #initResult: Record<string, unknown> | undefined;
+  /** The upstream id of the initialize in flight: its answer fills the cache even if its session left. */
+  #initId: string | undefined;
   #initPending: Promise<void> | undefined;
   #initDone: (() => void) | undefined;
   #initializedSent = false;
   #sentLevel: LoggingLevel | undefined;
-  /**
-   * With `exclusive`, the one session whose interactive calls may run (a server-to-client
-   * request then belongs to it); other sessions' interactive calls wait in #held.
-   */
-  #gate: SharedSessionTransport | undefined;
-  readonly #held: Held[] = [];
+  /** With `exclusive`: whose interactive calls may run; a server-to-client request belongs to it. */
+  readonly #gate = new InteractiveGate();
   readonly #exclusive: boolean;
   /** When the last session left (for stopping idle hubs); undefined while sessions are attached. */
   idleSince: number | undefined = Date.now();
@@ -139,22 +126,16 @@ export class SharedUpstreamHub implements SessionHub {
     this.sessions.delete(session);
     if (this.sessions.size === 0) this.idleSince = Date.now();
     if (this.#dead) return;
-    for (let i = this.#held.length - 1; i >= 0; i--) {
-      if (this.#held[i]?.session === session) this.#held.splice(i, 1);
-    }
-    for (const upstreamId of session.inFlight) {
-      this.#requests.incoming(upstreamId);
-      this.#progress.delete(upstreamId);
-      // initialize must not be cancelled (spec); its answer still fills the cache.
-      if (this.#special.get(upstreamId)?.kind === "initialize") continue;
-      this.#special.delete(upstreamId);
+    this.#gate.leave(session);
+    for (const upstreamId of [...session.inFlight]) {
+      // initialize must not be cancelled (spec); its answer still fills the cache (#initId).
+      if (this.#requests.forget(upstreamId)?.kind === "initialize") continue;
       this.#send({
         jsonrpc: "2.0",
         method: "notifications/cancelled",
         params: { requestId: upstreamId, reason: "the client's session ended" },
       });
     }
-    session.inFlight.clear();
     this.#settled(session);
     for (const uri of session.subscriptions) this.#unsubscribeOne(session, uri, undefined);
     for (const upstreamId of session.serverRequests.values()) {
@@ -191,9 +172,9 @@ export class SharedUpstreamHub implements SessionHub {
         return this.#unsubscribe(session, m, options);
       default:
         if (!this.#exclusive || !INPUT_CAPABLE_METHODS.has(m.method as string)) {
-          return this.#forward(session, m, undefined, options);
+          return this.#forward(session, m, options);
         }
-        return this.#interactive(session, m, options);
+        return this.#interactive({ session, message: m as HeldCall["message"], options });
     }
   }
 
@@ -201,39 +182,18 @@ export class SharedUpstreamHub implements SessionHub {
    * An interactive call runs when its session holds the gate (or takes it, when free); otherwise
    * it waits, and the send resolves at once so the session's other messages are not held up.
    */
-  async #interactive(
-    session: SharedSessionTransport,
-    m: Message,
-    options: TransportSendOptions | undefined,
-  ): Promise<void> {
-    this.#gate ??= session;
-    if (this.#gate !== session) {
-      this.#held.push({ session, message: m, options });
-      return;
-    }
-    await this.#forward(session, m, undefined, options, true);
+  async #interactive(call: HeldCall): Promise<void> {
+    if (!this.#gate.enter(call)) return;
+    await this.#forward(call.session, call.message as Message, call.options, "interactive");
   }
 
-  /** Forgets a session's finished requests; a gate holder with no interactive call left lets go. */
-  #settled(session: SharedSessionTransport, upstreamId?: string): void {
-    if (upstreamId !== undefined) session.interactive.delete(upstreamId);
-    else session.interactive.clear();
-    if (this.#gate !== session || session.interactive.size > 0) return;
-    this.#gate = undefined;
-    const next = this.#held[0]?.session;
-    if (!next || this.#dead) return;
-    // The next session in line takes the gate and runs everything it has waiting, in order.
-    this.#gate = next;
-    for (let i = 0; i < this.#held.length; ) {
-      const held = this.#held[i] as Held;
-      if (held.session !== next) {
-        i++;
-        continue;
-      }
-      this.#held.splice(i, 1);
-      this.#interactive(next, held.message, held.options).catch((error: unknown) =>
-        next.deliver(
-          jsonRpcError(held.message.id, toWireError(error).jsonRpcCode, "Upstream unavailable"),
+  /** A request of `session` ended: a gate holder with no interactive call left lets the next in. */
+  #settled(session: SharedSessionTransport): void {
+    if (this.#gate.holder !== session || this.#requests.hasInteractive(session)) return;
+    for (const call of this.#gate.release()) {
+      this.#interactive(call).catch((error: unknown) =>
+        call.session.deliver(
+          jsonRpcError(call.message.id, toWireError(error).jsonRpcCode, "Upstream unavailable"),
         ),
       );
     }
@@ -242,29 +202,29 @@ export class SharedUpstreamHub implements SessionHub {
   async #forward(
     session: SharedSessionTransport,
     m: Message,
-    special?: Special,
     options?: TransportSendOptions,
-    interactive = false,
+    kind: ForwardedKind = "plain",
+    uri?: string,
   ): Promise<void> {
-    const upstreamId = this.#requests.outgoing(m.id as RequestId, session);
-    session.inFlight.add(upstreamId);
-    if (interactive) session.interactive.add(upstreamId);
-    if (special) this.#special.set(upstreamId, special);
-    const out: Message = { ...m, id: upstreamId };
     const token = m.params?._meta?.progressToken;
+    const upstreamId = this.#requests.add({
+      session,
+      originalId: m.id as RequestId,
+      token,
+      kind,
+      ...(uri === undefined ? {} : { uri }),
+    });
+    if (kind === "initialize") this.#initId = upstreamId;
+    const out: Message = { ...m, id: upstreamId };
     if (token !== undefined && m.params) {
       // Clients pick tokens independently (the SDK uses its request id): make them unique upstream.
-      this.#progress.set(upstreamId, { session, token });
       out.params = { ...m.params, _meta: { ...m.params._meta, progressToken: upstreamId } };
     }
     try {
       await this.#transport.send(out as JSONRPCMessage, options);
     } catch (error) {
-      this.#requests.incoming(upstreamId);
-      session.inFlight.delete(upstreamId);
-      this.#progress.delete(upstreamId);
-      this.#special.delete(upstreamId);
-      this.#settled(session, upstreamId);
+      this.#requests.forget(upstreamId);
+      this.#settled(session);
       throw error;
     }
   }
@@ -294,7 +254,7 @@ export class SharedUpstreamHub implements SessionHub {
       this.#initDone = resolve;
     });
     try {
-      await this.#forward(session, m, { kind: "initialize" });
+      await this.#forward(session, m, undefined, "initialize");
     } catch (error) {
       this.#settleInit(undefined);
       throw error;
@@ -303,6 +263,7 @@ export class SharedUpstreamHub implements SessionHub {
 
   #settleInit(result: Record<string, unknown> | undefined): void {
     if (result) this.#initResult = result;
+    this.#initId = undefined;
     const done = this.#initDone;
     this.#initPending = undefined;
     this.#initDone = undefined;
@@ -339,7 +300,7 @@ export class SharedUpstreamHub implements SessionHub {
     options: TransportSendOptions | undefined,
   ): Promise<void> {
     const uri = m.params?.uri;
-    if (typeof uri !== "string") return this.#forward(session, m, undefined, options);
+    if (typeof uri !== "string") return this.#forward(session, m, options);
     let subscribers = this.#subscriptions.get(uri);
     const first = subscribers === undefined;
     if (!subscribers) {
@@ -349,7 +310,7 @@ export class SharedUpstreamHub implements SessionHub {
     subscribers.add(session);
     session.subscriptions.add(uri);
     // Reference-counted: only the first subscriber's request reaches the upstream.
-    if (first) return this.#forward(session, m, { kind: "subscribe", uri }, options);
+    if (first) return this.#forward(session, m, options, "subscribe", uri);
     session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
   }
 
@@ -359,7 +320,7 @@ export class SharedUpstreamHub implements SessionHub {
     options: TransportSendOptions | undefined,
   ): Promise<void> {
     const uri = m.params?.uri;
-    if (typeof uri !== "string") return this.#forward(session, m, undefined, options);
+    if (typeof uri !== "string") return this.#forward(session, m, options);
     if (!session.subscriptions.has(uri)) {
       session.deliver({ jsonrpc: "2.0", id: m.id, result: {} });
       return;
@@ -380,7 +341,7 @@ export class SharedUpstreamHub implements SessionHub {
     const last = subscribers !== undefined && subscribers.size === 0;
     if (last) this.#subscriptions.delete(uri);
     if (m && last) {
-      this.#forward(session, m, undefined, options).catch((error: unknown) =>
+      this.#forward(session, m, options).catch((error: unknown) =>
         session.deliver(jsonRpcError(m.id, toWireError(error).jsonRpcCode, "Unsubscribe failed")),
       );
       return;
@@ -408,20 +369,13 @@ export class SharedUpstreamHub implements SessionHub {
     } else if (m.method === "notifications/cancelled") {
       const requestId = m.params?.requestId;
       if (requestId === undefined) return;
-      const held = this.#held.findIndex((h) => h.session === session && h.message.id === requestId);
-      if (held !== -1) {
-        // Cancelled while waiting for the gate: it never reached the upstream.
-        this.#held.splice(held, 1);
-        return;
-      }
-      const upstreamId = this.#requests.upstreamIdFor(session, requestId as RequestId);
-      if (upstreamId === undefined || this.#special.get(upstreamId)?.kind === "initialize") return;
+      // Cancelled while waiting for the gate: it never reached the upstream.
+      if (this.#gate.drop(session, requestId)) return;
+      const upstreamId = this.#requests.idOf(session, requestId);
+      if (upstreamId === undefined || this.#requests.get(upstreamId)?.kind === "initialize") return;
       // A cancelled request gets no answer (spec): forget it now.
-      this.#requests.incoming(upstreamId);
-      session.inFlight.delete(upstreamId);
-      this.#progress.delete(upstreamId);
-      this.#special.delete(upstreamId);
-      this.#settled(session, upstreamId);
+      this.#requests.forget(upstreamId);
+      this.#settled(session);
       await this.#transport.send(
         { ...m, params: { ...m.params, requestId: upstreamId } } as JSONRPCMessage,
         options,
@@ -453,7 +407,7 @@ export class SharedUpstreamHub implements SessionHub {
   /** The session whose request an upstream message says it belongs to (e.g. an in-process server). */
   #relatedSession(extra: unknown): SharedSessionTransport | undefined {
     const related = (extra as { relatedRequestId?: RequestId } | undefined)?.relatedRequestId;
-    return related === undefined ? undefined : this.#requests.peek(related)?.owner;
+    return related === undefined ? undefined : this.#requests.get(String(related))?.session;
   }
 
   #fromUpstream(m: Message, related: SharedSessionTransport | undefined): void {
@@ -480,22 +434,17 @@ export class SharedUpstreamHub implements SessionHub {
         this.#logger.debug("shared upstream: internal request failed", { error: m.error });
       return;
     }
-    const upstreamId = String(id);
-    const special = this.#special.get(upstreamId);
-    this.#special.delete(upstreamId);
-    this.#progress.delete(upstreamId);
-    const entry = this.#requests.incoming(upstreamId);
-    if (special?.kind === "initialize") {
+    if (id === this.#initId) {
       this.#settleInit("result" in m ? (m.result as Record<string, unknown>) : undefined);
     }
-    if (!entry) return;
-    const session = entry.owner;
-    session.inFlight.delete(upstreamId);
-    if (special?.kind === "subscribe" && !("result" in m)) {
-      this.#unsubscribeOne(session, special.uri, undefined);
+    const record = this.#requests.forget(id);
+    if (!record) return;
+    const session = record.session;
+    if (record.kind === "subscribe" && !("result" in m)) {
+      this.#unsubscribeOne(session, record.uri as string, undefined);
     }
-    session.deliver({ ...m, id: entry.originalId });
-    if (session.interactive.size > 0) this.#settled(session, upstreamId);
+    session.deliver({ ...m, id: record.originalId });
+    if (record.kind === "interactive") this.#settled(session);
   }
 
   #serverRequest(m: Message, related: SharedSessionTransport | undefined): void {
@@ -507,7 +456,7 @@ export class SharedUpstreamHub implements SessionHub {
     // interactive gate it belongs to the session holding it; without (a profile that lets the
     // server ask nothing, or stateless mode) to the one session with requests in flight. What no
     // call caused is answered here, and no session's call fails for it.
-    const session = related ?? (this.#exclusive ? this.#gate : this.#onlySessionInFlight());
+    const session = related ?? (this.#exclusive ? this.#gate.holder : this.#onlySessionInFlight());
     if (!session) {
       this.#logger.debug("shared upstream: answering a server request no client call caused", {
         method: m.method,
@@ -524,8 +473,9 @@ export class SharedUpstreamHub implements SessionHub {
   #upstreamNotification(m: Message, related: SharedSessionTransport | undefined): void {
     const method = m.method as string;
     if (method === "notifications/progress") {
-      const entry = this.#progress.get(String(m.params?.progressToken));
-      entry?.session.deliver({ ...m, params: { ...m.params, progressToken: entry.token } });
+      const record = this.#requests.get(m.params?.progressToken);
+      if (record?.token === undefined) return;
+      record.session.deliver({ ...m, params: { ...m.params, progressToken: record.token } });
       return;
     }
     if (method === "notifications/cancelled") {
@@ -581,16 +531,13 @@ export class SharedUpstreamHub implements SessionHub {
     this.#dead = true;
     this.#onDead(this);
     for (const session of this.sessions) {
-      for (const upstreamId of session.inFlight) {
-        const entry = this.#requests.incoming(upstreamId);
-        if (entry) session.deliver(upstreamGoneError(entry.originalId));
+      for (const upstreamId of [...session.inFlight]) {
+        const record = this.#requests.forget(upstreamId);
+        if (record) session.deliver(upstreamGoneError(record.originalId));
       }
-      session.inFlight.clear();
     }
     this.#settleInit(undefined);
-    for (const held of this.#held.splice(0))
-      held.session.deliver(upstreamGoneError(held.message.id as RequestId));
-    this.#gate = undefined;
+    for (const held of this.#gate.clear()) held.session.deliver(upstreamGoneError(held.message.id));
     const sessions = [...this.sessions];
     this.sessions.clear();
     for (const session of sessions) session.end();

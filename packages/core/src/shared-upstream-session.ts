@@ -28,8 +28,6 @@ export class SharedSessionTransport implements Transport {
 
   /** Upstream ids of this session's requests that await an answer. */
   readonly inFlight = new Set<string>();
-  /** The interactive ones among them (tools/call, prompts/get, resources/read). */
-  readonly interactive = new Set<string>();
   /** Resource uris this session subscribed to. */
   readonly subscriptions = new Set<string>();
   /** Server-to-client requests handed to this session: local id -> upstream id. */
