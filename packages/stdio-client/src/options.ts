@@ -41,4 +41,10 @@ export interface HttpClientOptions {
   requestTimeout?: number;
   /** Where diagnostics go. Default: silent for the transports, stderr for startStdioServer. */
   logger?: Logger;
+  /**
+   * Streamable HTTP: close the transport when the server forgets its session (404), instead of
+   * answering every later request with a "re-initialize" error. For an owner that opens a new
+   * session itself (the stdio front's gateway for 2026-07-28 local clients). Default false.
+   */
+  closeOnSessionLost?: boolean;
 }

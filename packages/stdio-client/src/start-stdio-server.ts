@@ -83,7 +83,14 @@ export function createRemoteTransport(options: StartStdioServerOptions, logger: 
     probe: remoteIsLegacy ? false : protocol,
     createLegacyClientLeg: () =>
       remoteIsLegacy ? legacy() : new EraTransport(options.url, protocol, httpOptions, legacy),
-    createRemoteSession: legacy,
+    // The gateway opens a new remote session when one is lost (its upstream closes).
+    createRemoteSession: () =>
+      kind === "stream"
+        ? new StreamableHttpClientTransport(options.url, {
+            ...httpOptions,
+            closeOnSessionLost: true,
+          })
+        : new AutoClientTransport(options.url, kind, { ...httpOptions, closeOnSessionLost: true }),
   });
 }
 

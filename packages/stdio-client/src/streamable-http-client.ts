@@ -459,6 +459,7 @@ export class StreamableHttpClientTransport implements Transport {
     this.#logger.error(`${error.message} [session ${this.#sessionId}]`);
     this.#getAbort?.abort();
     for (const id of [...this.#pending]) this.#fail(id, error);
+    if (this.#options.closeOnSessionLost) void this.close();
   }
 
   #resetSession(): void {

@@ -166,6 +166,27 @@ describe("a 2026-07-28 local client", () => {
 });
 
 describe("a 2026-07-28 local client on the wire", () => {
+  it("in front of a 2025 remote that forgot its session: the next request opens a new one", async () => {
+    const server = await startStreamServer();
+    const runner = spawnLineRunner({ url: server.url, protocol: "legacy" });
+    const call = (id: number, text: string) =>
+      runner.send({
+        id,
+        method: "tools/call",
+        params: { name: "echo", arguments: { text }, _meta: envelope() },
+      });
+    call(1, "before");
+    expect((await runner.answer(1)).result).toMatchObject({ content: [{ text: "before" }] });
+    expect(server.sessions.size).toBe(1);
+    await server.dropSessions();
+    // The request that finds the session gone fails; the gateway's upstream closes with it.
+    call(2, "lost");
+    expect((await runner.answer(2)).error).toBeDefined();
+    call(3, "after");
+    expect((await runner.answer(3)).result).toMatchObject({ content: [{ text: "after" }] });
+    expect(server.sessions.size).toBe(1);
+  });
+
   it("gets input_required as the server sent it, retries itself and listens, from its very first line", async () => {
     const server = await startModernServer();
     const runner = spawnLineRunner({ url: server.url });

@@ -83,13 +83,6 @@ export class UpstreamPool {
     return this.#identity;
   }
 
-  /** Upstreams running or starting, by profile key (for tests and metrics). */
-  get sizes(): ReadonlyMap<string, number> {
-    const sizes = new Map<string, number>();
-    for (const s of this.#slots) sizes.set(s.key, (sizes.get(s.key) ?? 0) + 1);
-    return sizes;
-  }
-
   /**
    * An upstream for `profile`, started if need be. With `call`, the call is
    * registered on it at once (so that concurrent picks see it); an interactive
