@@ -20,8 +20,8 @@
 //   profile are answered from the cached result (same protocolVersion, capabilities and
 //   serverInfo); their notifications/initialized are dropped. The upstream sees the first
 //   session's clientInfo.
-// - Requests get upstream ids from an IdRemapper and answers go back to their session with the
-//   original id. Progress tokens are rewritten to the remapped request id and routed back.
+// - Requests get upstream ids from one record each (ForwardedRequests) and answers go back to
+//   their session with the original id. Progress tokens are rewritten to the remapped request id and routed back.
 //   notifications/cancelled is remapped, and the cancelled request is forgotten.
 // - Server-to-client requests (sampling, elicitation, roots) go to the session whose request the
 //   upstream says they relate to (`relatedRequestId` in onmessage's extra, e.g. an in-process SDK
@@ -40,7 +40,7 @@
 //   send with what is forwarded.
 // - Closing a session cancels its pending requests upstream and releases its subscriptions. When
 //   the upstream dies, every pending request gets a JSON-RPC error (-32000), every session closes,
-//   and the next `connect()` starts a fresh upstream.
+//   and the next initialize of that profile starts a fresh upstream.
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { capabilityProfile } from "./capability-profile.js";
@@ -100,16 +100,19 @@ export class SharedUpstream {
 
   /**
    * A new session's virtual Transport. Its initialize starts (or joins) the upstream of its
-   * capability profile; closing it ends only this session.
+   * capability profile; closing it ends only this session. Throws when closed, or when
+   * `joining` names a session whose upstream has ended.
    */
   connect(options: SharedConnectOptions = {}): Transport {
     if (this.#closing) {
       throw new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "SharedUpstream is closed");
     }
     const session = new SharedSessionTransport(this.#router);
-    const { joining } = options;
-    if (joining instanceof SharedSessionTransport && joining.hub instanceof SharedUpstreamHub) {
-      if (!joining.hub.dead) joining.hub.adopt(session);
+    const hub = options.joining instanceof SharedSessionTransport ? options.joining.hub : undefined;
+    if (hub instanceof SharedUpstreamHub) {
+      if (hub.dead)
+        throw new McpProxyError(ErrorCodes.UPSTREAM_CLOSED, "The shared upstream ended");
+      hub.adopt(session);
     }
     return session;
   }
