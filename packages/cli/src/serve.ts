@@ -67,7 +67,7 @@ export async function runServe(
   };
 
   const onSharedExit = (info: ChildExitInfo, ranForMs: number) => {
-    const decision = supervisor.exited(info, ranForMs);
+    const decision = supervisor.exited(info, ranForMs, true);
     if (!decision) return;
     if (decision.action === "restart") {
       logger.warn(
@@ -91,7 +91,7 @@ export async function runServe(
         const ms = ranFor?.() ?? 0;
         if (single) onSharedExit(info, ms);
         else {
-          supervisor.exited(info, ms);
+          supervisor.exited(info, ms, false);
           if (!info.expected) logger.warn(`session ${sessionId}: the server ${describeExit(info)}`);
         }
       },
@@ -110,7 +110,7 @@ export async function runServe(
         supervisor.spawnFailed(error instanceof Error ? error.message : String(error));
         throw error;
       }
-      ranFor = supervisor.spawned();
+      ranFor = supervisor.spawned(single);
       logger.debug(
         `started ${label} (pid ${child.pid})${sessionId ? ` for session ${sessionId}` : ""}`,
       );

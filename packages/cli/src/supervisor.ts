@@ -46,7 +46,8 @@ export class Supervisor {
   #failedAttempts = 0;
   #restartAt = 0;
   #lastFailure: string | undefined;
-  #sharedUp = false;
+  /** Shared children running: one per capability profile and the 2026-07-28 gateway's, each stopped when idle. */
+  #sharedLive = 0;
 
   /** `shared`: one child serves every request (--stateless, --shared), so its death is the proxy's. */
   constructor(policy: RestartPolicy, shared: boolean) {
@@ -60,10 +61,11 @@ export class Supervisor {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
-  spawned(): () => number {
+  /** A child started; `single`: it is one of the proxy's shared children (not a session's). */
+  spawned(single = this.#shared): () => number {
     this.#live++;
     this.#started++;
-    if (this.#shared) this.#sharedUp = true;
+    if (this.#shared && single) this.#sharedLive++;
     const startedAt = Date.now();
     return () => Date.now() - startedAt;
   }
@@ -72,16 +74,14 @@ export class Supervisor {
    * Records an exit. For the shared child's unexpected exit returns what to do;
    * otherwise undefined (a session's child only ends its session).
    */
-  exited(info: ChildExitInfo, ranForMs: number): ExitDecision | undefined {
+  exited(info: ChildExitInfo, ranForMs: number, single = this.#shared): ExitDecision | undefined {
     this.#live = Math.max(0, this.#live - 1);
-    if (info.expected) {
-      if (this.#shared) this.#sharedUp = false;
-      return undefined;
-    }
+    if (this.#shared && single) this.#sharedLive = Math.max(0, this.#sharedLive - 1);
+    // Stopped by us (idle, or the proxy closing): no failure, started again on demand.
+    if (info.expected) return undefined;
     const failed = exitCodeOf(info) !== 0;
     this.#lastFailure = failed ? `the server ${describeExit(info)}` : undefined;
-    if (!this.#shared) return undefined;
-    this.#sharedUp = false;
+    if (!this.#shared || !single) return undefined;
     if (ranForMs >= RESTART_STABLE_AFTER_MS) this.#failedAttempts = 0;
     const decision = decideOnExit(this.#policy, info, this.#failedAttempts);
     if (decision.action === "restart") {
@@ -100,15 +100,17 @@ export class Supervisor {
   health(): HealthReport {
     if (this.#shared) {
       const restarting = this.#restartAt > Date.now();
-      const ok = this.#sharedUp || (this.#started === 0 && !this.#lastFailure);
+      const up = this.#sharedLive > 0;
       return {
-        ok,
+        ok: up || !this.#lastFailure,
         detail: {
-          upstream: this.#sharedUp
+          upstream: up
             ? "up"
-            : this.#started === 0
-              ? "not started (starts on first request)"
-              : "down",
+            : this.#lastFailure
+              ? "down"
+              : this.#started === 0
+                ? "not started (starts on first request)"
+                : "idle (starts on the next request)",
           ...(restarting ? { restartInMs: this.#restartAt - Date.now() } : {}),
           ...(this.#lastFailure ? { lastFailure: this.#lastFailure } : {}),
         },

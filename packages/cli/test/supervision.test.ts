@@ -38,6 +38,20 @@ describe("Supervisor health", () => {
     expect(s.health()).toMatchObject({ ok: false, detail: { upstream: "down" } });
   });
 
+  it("counts each shared child: one stopped when idle leaves the others up, and none is no failure", () => {
+    const s = new Supervisor("never", true);
+    s.spawned(true);
+    s.spawned(true);
+    const idle = { code: null, signal: "SIGTERM" as const, expected: true };
+    expect(s.exited(idle, 10, true)).toBeUndefined();
+    expect(s.health()).toMatchObject({ ok: true, detail: { upstream: "up" } });
+    expect(s.exited(idle, 10, true)).toBeUndefined();
+    expect(s.health()).toMatchObject({
+      ok: true,
+      detail: { upstream: "idle (starts on the next request)" },
+    });
+  });
+
   it("per-session children: a crash marks it unhealthy until a child answers again", () => {
     const s = new Supervisor("never", false);
     s.spawned();
