@@ -25,4 +25,5 @@ export type {
   LegacyRequestStep,
 } from "./modern/legacy-client-state.js";
 export { LegacyClientState } from "./modern/legacy-client-state.js";
+export { soleMatch } from "./sole-match.js";
 export { answerUnattributed } from "./unattributed.js";

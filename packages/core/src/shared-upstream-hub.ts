@@ -22,6 +22,7 @@ import {
 } from "./shared-upstream-levels.js";
 import { type ForwardedKind, ForwardedRequests } from "./shared-upstream-requests.js";
 import type { SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
+import { soleMatch } from "./sole-match.js";
 import { answerUnattributed } from "./unattributed.js";
 
 type Message = { jsonrpc: "2.0"; id?: RequestId; method?: string; params?: Params } & Record<
@@ -514,13 +515,7 @@ export class SharedUpstreamHub implements SessionHub {
   }
 
   #onlySessionInFlight(): SharedSessionTransport | undefined {
-    let found: SharedSessionTransport | undefined;
-    for (const session of this.sessions) {
-      if (session.inFlight.size === 0) continue;
-      if (found) return undefined;
-      found = session;
-    }
-    return found;
+    return soleMatch(this.sessions, (s) => s.inFlight.size > 0);
   }
 
   // ---- lifecycle ----------------------------------------------------------

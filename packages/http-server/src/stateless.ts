@@ -14,7 +14,7 @@ import {
   messageId,
   SharedUpstream,
 } from "@mcp-proxy/core";
-import { answerUnattributed } from "@mcp-proxy/core/internal";
+import { answerUnattributed, soleMatch } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type InitializeResult,
@@ -200,7 +200,7 @@ export class StatelessUpstream {
         // (once, from the first of the uri's holders).
         const uri = (message as { params?: { uri?: unknown } }).params?.uri;
         const first = this.#holders.get(String(uri))?.[0] === session;
-        const only = this.#inFlight.size === 1 ? [...this.#inFlight][0] : undefined;
+        const only = soleMatch(this.#inFlight);
         if (first && only) exchange = only;
       }
       if (kind === "response" || kind === "error" || exchange.canStream) {

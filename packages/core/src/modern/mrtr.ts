@@ -3,6 +3,7 @@
 // of parked exchanges named by an opaque, unguessable requestState.
 // Spec: basic/patterns/mrtr.mdx.
 import { randomBytes } from "node:crypto";
+import { soleMatch } from "../sole-match.js";
 
 /** Server->client requests that MRTR carries as `inputRequests`. */
 export const INPUT_METHODS: ReadonlySet<string> = new Set([
@@ -93,14 +94,7 @@ export function inputKeyOf(
 export function attributeServerRequest<C extends { round: unknown }>(
   calls: ReadonlySet<C>,
 ): C | undefined {
-  if (calls.size === 1) return calls.values().next().value;
-  let live: C | undefined;
-  for (const call of calls) {
-    if (!call.round) continue;
-    if (live) return undefined;
-    live = call;
-  }
-  return live;
+  return soleMatch(calls) ?? soleMatch(calls, (call) => Boolean(call.round));
 }
 
 /** `requiredCapabilities` for a missing capability path such as "elicitation.url". */

@@ -3,7 +3,8 @@
 // attributed by what it does carry (progress token, subscription id) or, for
 // logs, only when a single request can own it; nothing is ever broadcast.
 import type { JSONRPCNotification } from "@modelcontextprotocol/sdk/types.js";
-import { type Call, endCall, LOG_RANK, type Round } from "./call.js";
+import { soleMatch } from "../sole-match.js";
+import { type Call, endCall, LOG_RANK } from "./call.js";
 import { safeNotify } from "./sink.js";
 import { isSubscriptionNotification, type SubscriptionRegistry } from "./subscriptions.js";
 import type { Upstream } from "./upstream.js";
@@ -33,17 +34,10 @@ export function routeUpstreamNotification(
       // Attributed only when unambiguous. A 2025-era upstream logs for any
       // request, so it must be the only request in flight; a modern one logs
       // only for requests that asked, so it must be the only one that asked.
-      let round: Round | undefined;
-      if (upstream.identity?.era === "modern") {
-        for (const call of upstream.calls) {
-          if (call.round?.logLevel === undefined) continue;
-          if (round) return;
-          round = call.round;
-        }
-      } else {
-        if (upstream.calls.size !== 1) return;
-        round = [...upstream.calls][0]?.round;
-      }
+      const round =
+        upstream.identity?.era === "modern"
+          ? soleMatch(upstream.calls, (call) => call.round?.logLevel !== undefined)?.round
+          : soleMatch(upstream.calls)?.round;
       const level = LOG_RANK[String(params.level)] ?? 0;
       if (round?.logLevel === undefined || level < (LOG_RANK[round.logLevel] ?? 0)) return;
       safeNotify(round.sink, n);
