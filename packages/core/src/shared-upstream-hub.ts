@@ -24,6 +24,7 @@ import { type ForwardedKind, ForwardedRequests } from "./shared-upstream-request
 import type { SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
 import { soleMatch } from "./sole-match.js";
 import { answerUnattributed } from "./unattributed.js";
+import { UriHolders } from "./uri-holders.js";
 
 type Message = { jsonrpc: "2.0"; id?: RequestId; method?: string; params?: Params } & Record<
   string,
@@ -42,7 +43,7 @@ export class SharedUpstreamHub implements SessionHub {
   readonly #logger: Logger;
   readonly #onDead: (hub: SharedUpstreamHub) => void;
   readonly #requests = new ForwardedRequests();
-  readonly #subscriptions = new Map<string, Set<SharedSessionTransport>>();
+  readonly #subscriptions = new UriHolders<SharedSessionTransport>();
   /** Server-to-client requests in flight: key of the upstream id -> session and its local id. */
   readonly #serverRequests = new Map<
     string,
@@ -302,13 +303,7 @@ export class SharedUpstreamHub implements SessionHub {
   ): Promise<void> {
     const uri = m.params?.uri;
     if (typeof uri !== "string") return this.#forward(session, m, options);
-    let subscribers = this.#subscriptions.get(uri);
-    const first = subscribers === undefined;
-    if (!subscribers) {
-      subscribers = new Set();
-      this.#subscriptions.set(uri, subscribers);
-    }
-    subscribers.add(session);
+    const first = this.#subscriptions.add(uri, session);
     session.subscriptions.add(uri);
     // Reference-counted: only the first subscriber's request reaches the upstream.
     if (first) return this.#forward(session, m, options, "subscribe", uri);
@@ -337,10 +332,7 @@ export class SharedUpstreamHub implements SessionHub {
     options?: TransportSendOptions,
   ): void {
     session.subscriptions.delete(uri);
-    const subscribers = this.#subscriptions.get(uri);
-    subscribers?.delete(session);
-    const last = subscribers !== undefined && subscribers.size === 0;
-    if (last) this.#subscriptions.delete(uri);
+    const last = this.#subscriptions.remove(uri, session);
     if (m && last) {
       this.#forward(session, m, options).catch((error: unknown) =>
         session.deliver(jsonRpcError(m.id, toWireError(error).jsonRpcCode, "Unsubscribe failed")),
@@ -489,7 +481,7 @@ export class SharedUpstreamHub implements SessionHub {
       return;
     }
     if (method === "notifications/resources/updated") {
-      const subscribers = this.#subscriptions.get(String(m.params?.uri));
+      const subscribers = this.#subscriptions.holders(String(m.params?.uri));
       // Nobody subscribed through us (servers may notify unasked): to the session that caused it.
       const cause = subscribers ? undefined : (related ?? this.#onlySessionInFlight());
       for (const session of subscribers ?? (cause ? [cause] : [])) session.deliver(m);

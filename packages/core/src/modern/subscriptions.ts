@@ -4,6 +4,7 @@
 // after the last. Notifications are routed, never broadcast.
 // Spec: schema SubscriptionFilter, SubscriptionsAcknowledgedNotification.
 import type { JSONRPCNotification, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { UriHolders } from "../uri-holders.js";
 import { META } from "./versions.js";
 
 export interface SubscriptionFilter {
@@ -74,7 +75,7 @@ function uriMatches(subscribed: string, updated: string): boolean {
 
 export class SubscriptionRegistry {
   readonly #listeners = new Set<Listener>();
-  readonly #uriRefs = new Map<string, number>();
+  readonly #uris = new UriHolders<Listener>();
 
   get size(): number {
     return this.#listeners.size;
@@ -82,7 +83,7 @@ export class SubscriptionRegistry {
 
   /** Every URI some listener holds: what a fresh upstream must subscribe to. */
   get uris(): string[] {
-    return [...this.#uriRefs.keys()];
+    return this.#uris.uris;
   }
 
   get listeners(): Iterable<Listener> {
@@ -92,29 +93,13 @@ export class SubscriptionRegistry {
   /** Adds a listener; returns the URIs whose count went from 0 to 1 (subscribe upstream). */
   add(listener: Listener): string[] {
     this.#listeners.add(listener);
-    const fresh: string[] = [];
-    for (const uri of listener.uris) {
-      const n = this.#uriRefs.get(uri) ?? 0;
-      this.#uriRefs.set(uri, n + 1);
-      if (n === 0) fresh.push(uri);
-    }
-    return fresh;
+    return [...listener.uris].filter((uri) => this.#uris.add(uri, listener));
   }
 
   /** Removes a listener; returns the URIs nobody holds any more (unsubscribe upstream). */
   remove(listener: Listener): string[] {
     if (!this.#listeners.delete(listener)) return [];
-    const released: string[] = [];
-    for (const uri of listener.uris) {
-      const n = (this.#uriRefs.get(uri) ?? 1) - 1;
-      if (n <= 0) {
-        this.#uriRefs.delete(uri);
-        released.push(uri);
-      } else {
-        this.#uriRefs.set(uri, n);
-      }
-    }
-    return released;
+    return [...listener.uris].filter((uri) => this.#uris.remove(uri, listener));
   }
 
   /** Delivers an upstream change notification to each listener that opted into it, tagged with its subscription id. */
