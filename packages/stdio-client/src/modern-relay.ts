@@ -7,24 +7,10 @@
 // the body, and `notifications/cancelled` becomes closing the response stream.
 // Spec: docs/specification/2026-07-28/basic/transports/streamable-http.mdx (sending
 // messages, cancellation), basic/patterns/subscriptions.
-import {
-  classifyMessage,
-  ErrorCodes,
-  type Logger,
-  McpProxyError,
-  META,
-  messageId,
-  silentLogger,
-} from "@mcp-proxy/core";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type {
-  JSONRPCMessage,
-  JSONRPCNotification,
-  JSONRPCRequest,
-  RequestId,
-} from "@modelcontextprotocol/sdk/types.js";
-import { transportAbortController } from "./http.js";
+import { type Logger, META } from "@mcp-proxy/core";
+import type { JSONRPCMessage, JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import { errorResponse } from "./messages.js";
+import { ModernLocalTransport } from "./modern-local-transport.js";
 import type { ModernHttp } from "./modern-post.js";
 import { RemoteTools } from "./remote-tools.js";
 
@@ -38,75 +24,27 @@ export interface ModernRelayOptions {
   logger?: Logger;
 }
 
-export class ModernRelayTransport implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
-
+export class ModernRelayTransport extends ModernLocalTransport {
   readonly #http: ModernHttp;
-  readonly #logger: Logger;
-  readonly #abort = transportAbortController();
   readonly #tools: RemoteTools;
-  /** Local requests in flight, by id: aborting one closes its response stream. */
-  readonly #calls = new Map<RequestId, AbortController>();
   #nextList = 1;
-  #closed = false;
-  #closing: Promise<void> | undefined;
 
   constructor(options: ModernRelayOptions) {
+    super(options.logger);
     this.#http = options.http;
-    this.#logger = options.logger ?? silentLogger;
     this.#tools = new RemoteTools(this.#http);
   }
 
-  async start(): Promise<void> {}
-
-  async send(message: JSONRPCMessage): Promise<void> {
-    if (this.#closed) throw new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed");
-    const kind = classifyMessage(message);
-    if (kind === "request") {
-      void this.#relay(message as JSONRPCRequest);
-      return;
-    }
-    const m = message as JSONRPCNotification;
-    if (kind === "notification" && m.method === "notifications/cancelled") {
-      // On HTTP, closing the response stream is the cancellation.
-      const id = (m.params as { requestId?: RequestId } | undefined)?.requestId;
-      if (id !== undefined) this.#calls.get(id)?.abort();
-      return;
-    }
-    // 2026-07-28 defines no other client notifications on HTTP, and no
-    // server->client requests a response could answer.
-    this.#logger.debug("Not forwarding a message the modern server has no use for", {
-      method: m.method,
-      id: messageId(message),
-    });
+  protected override async afterClose(): Promise<void> {
+    await this.#http.dispatcher.destroy().catch(() => {});
   }
 
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#closed = true;
-      this.#abort.abort();
-      await this.#http.dispatcher.destroy().catch(() => {});
-      this.onclose?.();
-    })();
-    return this.#closing;
-  }
-
-  #deliver(message: JSONRPCMessage): void {
-    if (!this.#closed) this.onmessage?.(message);
-  }
-
-  async #relay(request: JSONRPCRequest): Promise<void> {
-    const abort = new AbortController();
-    this.#calls.get(request.id)?.abort();
-    this.#calls.set(request.id, abort);
-    const signal = AbortSignal.any([abort.signal, this.#abort.signal]);
+  protected async serve(request: JSONRPCRequest, signal: AbortSignal): Promise<void> {
     try {
       const answer = await this.#tools.post(
         request,
         {
-          onNotification: (n) => this.#deliver(n),
+          onNotification: (n) => this.deliver(n),
           signal,
           // A listen stream stays open for as long as the client wants it.
           longLived: request.method === "subscriptions/listen",
@@ -114,17 +52,15 @@ export class ModernRelayTransport implements Transport {
         (params) => this.#toolsList(request, params),
       );
       if (signal.aborted) return;
-      this.#deliver(
+      this.deliver(
         (answer.kind === "result"
           ? { jsonrpc: "2.0", id: request.id, result: answer.result }
           : { jsonrpc: "2.0", id: request.id, error: answer.error }) as JSONRPCMessage,
       );
     } catch (error) {
       if (signal.aborted) return;
-      this.#logger.error(error instanceof Error ? error.message : String(error));
-      this.#deliver(errorResponse(request.id, error));
-    } finally {
-      if (this.#calls.get(request.id) === abort) this.#calls.delete(request.id);
+      this.logger.error(error instanceof Error ? error.message : String(error));
+      this.deliver(errorResponse(request.id, error));
     }
   }
 
