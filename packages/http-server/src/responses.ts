@@ -92,8 +92,10 @@ export function sendError(res: ServerResponse, error: unknown, id?: RequestId | 
   } else {
     ({ status, jsonRpcCode: code, message } = toWireError(error));
   }
-  if (error instanceof UnauthorizedError && error.bearer)
-    headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
+  // RFC 9110 §15.5.2: every 401 names a scheme. The key is also accepted as a bearer token; a
+  // client that presented one learns it was refused (RFC 6750 §3.1), one that sent none does not.
+  if (error instanceof UnauthorizedError)
+    headers["WWW-Authenticate"] = error.bearer ? 'Bearer error="invalid_token"' : "Bearer";
   if (status === 413) headers.Connection = "close";
   if (status === 503) headers["Retry-After"] = RETRY_AFTER_SECONDS;
   const recorded = typeof error === "object" && error !== null ? requestIds.get(error) : undefined;

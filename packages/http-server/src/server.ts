@@ -198,9 +198,17 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
   // requestTimeout (Node default 300 s) only bounds receiving a request, so long-lived SSE
   // responses are unaffected and slow-loris uploads stay bounded; socket idle timeout stays off.
   server.timeout = 0;
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-    else socket.destroy();
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // Headers over Node's limit (16 KiB by default) get 431 (RFC 6585), anything else 400.
+    socket.end(
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? rawResponse(431, "Request Header Fields Too Large", "Request headers too large\n")
+        : rawResponse(400, "Bad Request", "Bad request\n"),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -252,4 +260,9 @@ async function waitWhile(busy: () => boolean, ms: number): Promise<void> {
   while (busy() && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A whole HTTP/1.1 response for a socket the HTTP parser gave up on. */
+function rawResponse(status: number, reason: string, body: string): string {
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

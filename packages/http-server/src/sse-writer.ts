@@ -6,7 +6,9 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export const SSE_HEADERS = {
   "Content-Type": "text/event-stream",
-  "Cache-Control": "no-cache, no-transform",
+  // no-store, not no-cache: Chromium keeps a no-cache event stream in its HTTP cache and then
+  // replayed a session's DELETE (LESSONS 17).
+  "Cache-Control": "no-store, no-transform",
   Connection: "keep-alive",
   "X-Accel-Buffering": "no",
 } as const;

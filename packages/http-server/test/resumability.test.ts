@@ -29,7 +29,7 @@ async function startAndDrop(
     signal: abort.signal,
   });
   expect(res.headers.get("content-type")).toBe("text/event-stream");
-  expect(res.headers.get("cache-control")).toContain("no-cache");
+  expect(res.headers.get("cache-control")).toContain("no-store");
   expect(res.headers.get("x-accel-buffering")).toBe("no");
   for await (const event of readSse(res)) {
     if ("data" in event && event.id) {

@@ -85,12 +85,13 @@ describe("auth", () => {
     for (const [path, init] of attempts) {
       const res = await fetch(`${url}${path}`, init);
       expect(res.status, `${init.method} ${path}`).toBe(401);
+      expect(res.headers.get("www-authenticate"), `${init.method} ${path}`).toBe("Bearer");
       await res.text();
     }
     const wrong = await postMcp(url, init, { "X-API-Key": "nope" });
     const body = (await wrong.json()) as { id: number; error: { message: string } };
     expect(body.id).toBe(1);
-    expect(wrong.headers.get("www-authenticate")).toBeNull();
+    expect(wrong.headers.get("www-authenticate")).toBe("Bearer");
     const bearer = await postMcp(url, init, { Authorization: "Bearer nope" });
     expect(bearer.status).toBe(401);
     expect(bearer.headers.get("www-authenticate")).toContain("Bearer");

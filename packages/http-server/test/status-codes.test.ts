@@ -152,6 +152,30 @@ describe("request errors", () => {
     await expectRpcError(get, 406, -32000);
   });
 
+  it("431 with a short body for headers over the limit", async () => {
+    const { url } = await startEcho();
+    const { status, body } = await new Promise<{ status: number | undefined; body: string }>(
+      (resolve, reject) => {
+        const req = http.request(`${url}/mcp`, {
+          method: "POST",
+          headers: { ...JSON_HEADERS, "X-Padding": "x".repeat(32 * 1024) },
+        });
+        req.on("response", (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode, body: text }));
+        });
+        req.on("error", reject);
+        req.end("{}");
+      },
+    );
+    expect(status).toBe(431);
+    expect(body).toMatch(/too large/);
+  });
+
   it("415 for a non-JSON content type", async () => {
     const { url } = await startEcho();
     const res = await postMcp(url, listTools(), { "Content-Type": "text/plain" });
