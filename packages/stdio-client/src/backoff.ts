@@ -3,11 +3,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_RECONNECT_INITIAL_DELAY_MS, DEFAULT_RECONNECT_MAX_DELAY_MS } from "./options.js";
 
-/** Delay before reconnection attempt `attempt` (1-based); a server `retry:` value wins. */
-export function backoffDelay(attempt: number, serverRetry?: number): number {
+/**
+ * Delay before reconnection attempt `attempt` (1-based): "full jitter", a random delay up to the
+ * exponential bound, so that many fronts of a restarted server do not retry in lockstep. A server
+ * `retry:` value wins (the server asked for that pacing).
+ */
+export function backoffDelay(
+  attempt: number,
+  serverRetry?: number,
+  random: () => number = Math.random,
+): number {
   if (serverRetry !== undefined) return Math.min(serverRetry, DEFAULT_RECONNECT_MAX_DELAY_MS);
-  const delay = DEFAULT_RECONNECT_INITIAL_DELAY_MS * 2 ** Math.max(0, attempt - 1);
-  return Math.min(delay, DEFAULT_RECONNECT_MAX_DELAY_MS);
+  const bound = DEFAULT_RECONNECT_INITIAL_DELAY_MS * 2 ** Math.max(0, attempt - 1);
+  return Math.floor(random() * Math.min(bound, DEFAULT_RECONNECT_MAX_DELAY_MS));
 }
 
 /** Waits `ms`; resolves false (instead of throwing) when `signal` aborts first. */
