@@ -119,13 +119,20 @@ describe("ChildProcessTransport", () => {
         command: process.execPath,
         args: [
           "-e",
-          "process.on('SIGTERM', () => {}); process.stdin.resume(); setInterval(() => {}, 1000)",
+          // Says so once its SIGTERM handler is in place: signalled earlier, it would just die.
+          "process.on('SIGTERM', () => {}); process.stdin.resume(); setInterval(() => {}, 1000); console.log(JSON.stringify({ jsonrpc: '2.0', method: 'ready' }))",
         ],
         stderr: "ignore",
         killGracePeriodMs: 150,
       }),
     );
+    const ready = new Promise<void>((resolve) => {
+      t.onmessage = (message) => {
+        if ((message as { method?: string }).method === "ready") resolve();
+      };
+    });
     await t.start();
+    await ready;
     const pid = t.pid!;
     await t.close();
     expect(isAlive(pid)).toBe(false);
