@@ -106,8 +106,22 @@ export interface ParsedBody {
   batch: boolean;
 }
 
-/** Parses once: -32700 for bad JSON, -32600 for anything that is not JSON-RPC. */
+/**
+ * Deepest nesting of arrays and objects accepted in a body. JSON.parse takes any depth, but
+ * serialising the message again for the upstream recurses (a few thousand levels overflow the
+ * stack), and no MCP message needs more than a few dozen.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Parses once: -32700 for bad JSON, -32600 for anything that is not JSON-RPC or too deep. */
 export function parseJsonRpc(body: Buffer): ParsedBody {
+  // Nesting deeper than the limit needs two bytes a level: shorter bodies cannot, and skip the scan.
+  if (body.length > 2 * MAX_JSON_DEPTH && nestingExceeds(body, MAX_JSON_DEPTH)) {
+    throw new BodyError(
+      ErrorCodes.INVALID_MESSAGE,
+      `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(body.toString("utf8"));
@@ -143,4 +157,22 @@ export function parseJsonRpc(body: Buffer): ParsedBody {
     }
   }
   return { messages: items as JSONRPCMessage[], batch };
+}
+
+/** Whether arrays and objects in the JSON text `bytes` nest deeper than `max` (strings skipped). */
+function nestingExceeds(bytes: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === 0x5c)
+        i++; // a backslash escapes the next byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > max) return true;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return false;
 }

@@ -152,6 +152,30 @@ describe("request errors", () => {
     await expectRpcError(get, 406, -32000);
   });
 
+  it("400 -32600 for JSON nested too deep; brackets inside strings do not count", async () => {
+    const { url } = await startEcho();
+    const session = await rawInitialize(url);
+    const headers = { "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25" };
+    const depth = 5000;
+    const deep = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x","deep":${"[".repeat(depth)}${"]".repeat(depth)}}}}`;
+    const refused = await postMcp(url, deep, headers);
+    const body = await expectRpcError(refused, 400, -32600, null);
+    expect(body.error.message).toMatch(/nested deeper/);
+    const text = "[{".repeat(depth);
+    const fine = await postMcp(
+      url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 8,
+        method: "tools/call",
+        params: { name: "echo", arguments: { text } },
+      }),
+      headers,
+    );
+    expect(fine.status).toBe(200);
+    expect(await fine.text()).toContain(text);
+  });
+
   it("431 with a short body for headers over the limit", async () => {
     const { url } = await startEcho();
     const { status, body } = await new Promise<{ status: number | undefined; body: string }>(
