@@ -3,10 +3,17 @@
 // messages POSTed there are forwarded and answered on the stream.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCodes, type Logger, McpProxyError } from "@mcp-proxy/core";
+import {
+  ErrorCodes,
+  JsonRpcErrorCodes,
+  jsonRpcError,
+  type Logger,
+  McpProxyError,
+} from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import type { UpstreamSendOptions } from "./in-process.js";
@@ -22,6 +29,8 @@ export class LegacySession {
   lastActivity = Date.now();
   readonly #writer: SseWriter;
   readonly #logger: Logger;
+  /** Requests forwarded and not answered yet: failed on the stream when the upstream ends first. */
+  readonly #pending = new Map<string, RequestId>();
   #closing: Promise<void> | undefined;
   #onEnded: Array<() => void> = [];
 
@@ -55,6 +64,8 @@ export class LegacySession {
   async start(endpoint: string): Promise<void> {
     this.upstream.onmessage = (message) => {
       this.lastActivity = Date.now();
+      const m = message as { id?: RequestId; method?: unknown };
+      if (m.id !== undefined && m.method === undefined) this.#pending.delete(keyOf(m.id));
       this.#writer.writeMessage(message);
     };
     this.upstream.onclose = () => void this.close();
@@ -73,6 +84,8 @@ export class LegacySession {
     this.lastActivity = Date.now();
     const options: UpstreamSendOptions = { authInfo, requestInfo: { headers: req.headers } };
     for (const message of body.messages) {
+      const m = message as { id?: RequestId; method?: unknown };
+      if (m.id !== undefined && typeof m.method === "string") this.#pending.set(keyOf(m.id), m.id);
       this.upstream.send(message, options).catch((error: unknown) => {
         this.#logger.warn("send to upstream failed", { session: this.id, error });
       });
@@ -86,6 +99,17 @@ export class LegacySession {
   }
 
   async #shutdown(): Promise<void> {
+    // As on Streamable HTTP: what the upstream will never answer is answered with an error.
+    for (const id of this.#pending.values()) {
+      this.#writer.writeMessage(
+        jsonRpcError(
+          id,
+          JsonRpcErrorCodes.CONNECTION_CLOSED,
+          "Upstream closed: the session has ended",
+        ) as JSONRPCMessage,
+      );
+    }
+    this.#pending.clear();
     for (const callback of this.#onEnded) {
       try {
         callback();
@@ -101,6 +125,8 @@ export class LegacySession {
     }
   }
 }
+
+const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 
 export async function handleSseStream(
   ctx: ServerContext,

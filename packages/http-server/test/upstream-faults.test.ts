@@ -14,6 +14,7 @@ import {
   textOf,
 } from "./helpers.js";
 import { modernRequest, postModern } from "./modern-helpers.js";
+import { readSse, type SseEvent } from "./sse-client.js";
 
 describe("upstream faults", () => {
   it("fails the pending requests of the dead session only", async () => {
@@ -62,6 +63,38 @@ describe("upstream faults", () => {
     expect(
       textOf(await healthy.callTool({ name: "echo", arguments: { text: "still here" } })),
     ).toBe("still here");
+  });
+
+  it("legacy SSE: the calls in flight when the child dies are answered with errors on the stream", async () => {
+    const { url } = await startEcho();
+    const stream = await fetch(`${url}/sse`, { headers: { Accept: "text/event-stream" } });
+    const events = readSse(stream);
+    const next = async () => (await events.next()).value as SseEvent | undefined;
+    const endpoint = (await next())?.data as string;
+    const post = (message: object) =>
+      fetch(new URL(endpoint, url), {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ jsonrpc: "2.0", ...message }),
+      }).then((res) => res.text());
+    await post(initializeBody(1));
+    expect(JSON.parse((await next())?.data ?? "{}")).toMatchObject({ id: 1 });
+    await post({ method: "notifications/initialized" });
+    await post({
+      id: 2,
+      method: "tools/call",
+      params: { name: "slow", arguments: { ms: 30_000 } },
+    });
+    await post({ id: 3, method: "tools/call", params: { name: "exit", arguments: { code: 3 } } });
+    const answers: Array<{ id: number; error?: { code: number; message: string } }> = [];
+    for (let event = await next(); event; event = await next()) {
+      if (event.data) answers.push(JSON.parse(event.data));
+    }
+    expect(answers.find((a) => a.id === 3)).toBeDefined();
+    expect(answers.find((a) => a.id === 2)?.error).toMatchObject({
+      code: -32000,
+      message: expect.stringContaining("Upstream closed"),
+    });
   });
 
   it("stateless: a dead shared upstream fails its requests and is replaced on the next request", async () => {
