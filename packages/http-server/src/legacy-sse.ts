@@ -32,7 +32,9 @@ export class LegacySession {
   /** Requests forwarded and not answered yet: failed on the stream when the upstream ends first. */
   readonly #pending = new Map<string, RequestId>();
   #closing: Promise<void> | undefined;
-  #onEnded: Array<() => void> = [];
+  #onEnded: Array<(reason: string) => void> = [];
+  /** Why the session ended, for the log: the first close() names it. */
+  #closeReason = "closed";
 
   constructor(
     id: string,
@@ -57,7 +59,7 @@ export class LegacySession {
     return this.#closing !== undefined;
   }
 
-  onEnded(callback: () => void): void {
+  onEnded(callback: (reason: string) => void): void {
     this.#onEnded.push(callback);
   }
 
@@ -68,10 +70,10 @@ export class LegacySession {
       if (m.id !== undefined && m.method === undefined) this.#pending.delete(keyOf(m.id));
       this.#writer.writeMessage(message);
     };
-    this.upstream.onclose = () => void this.close();
+    this.upstream.onclose = () => void this.close("upstream closed");
     this.upstream.onerror = (error) =>
       this.#logger.debug("upstream error", { session: this.id, error });
-    this.#writer.onClose(() => void this.close());
+    this.#writer.onClose(() => void this.close("client closed the stream"));
     await this.upstream.start();
     this.#writer.writeEvent("endpoint", endpoint);
   }
@@ -92,7 +94,8 @@ export class LegacySession {
     }
   }
 
-  close(): Promise<void> {
+  close(reason = "closed"): Promise<void> {
+    if (!this.#closing) this.#closeReason = reason;
     // Assigned before any step runs: ending the writer re-enters close() and gets this promise.
     this.#closing ??= Promise.resolve().then(() => this.#shutdown());
     return this.#closing;
@@ -112,7 +115,7 @@ export class LegacySession {
     this.#pending.clear();
     for (const callback of this.#onEnded) {
       try {
-        callback();
+        callback(this.#closeReason);
       } catch {
         // keep going
       }
@@ -148,20 +151,20 @@ export async function handleSseStream(
     try {
       tracked.register();
     } catch (error) {
-      await session.close();
+      await session.close("server closing");
       throw error;
     }
     try {
       await session.start(`${ctx.messagesEndpoint}?sessionId=${encodeURIComponent(id)}`);
     } catch (error) {
       ctx.logger.warn("upstream failed to start", { session: id, error });
-      await session.close();
+      await session.close("upstream failed to start");
       return;
     }
     try {
       await tracked.connect();
     } catch (error) {
-      await session.close();
+      await session.close("refused");
       throw error;
     }
   } finally {

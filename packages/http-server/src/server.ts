@@ -77,7 +77,6 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     sessions: new SessionRegistry(
       options.maxSessions ?? DEFAULT_MAX_SESSIONS,
       options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS,
-      logger,
     ),
     stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
     upstreams: new SessionUpstreams(options, logger),

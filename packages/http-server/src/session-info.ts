@@ -45,15 +45,18 @@ export function trackSession(
     upstream: upstream.source,
   };
   let connected = false;
-  session.onEnded(() => {
+  session.onEnded((reason) => {
     ctx.sessions.remove(session.id);
-    if (connected) reportClosed(ctx.options, ctx.logger, info);
+    if (!connected) return;
+    ctx.logger.info("session closed", { session: session.id, transport, reason });
+    reportClosed(ctx.options, ctx.logger, info);
   });
   return {
     register: () => ctx.sessions.add(session),
     connect: async () => {
       await ctx.options.onConnect?.(info);
       connected = true;
+      ctx.logger.info("session created", { session: session.id, transport });
     },
   };
 }

@@ -1,28 +1,27 @@
 // Owns the live sessions: lookup by id, the cap (503 beyond it), and idle
 // expiry. A session is an application object with its own timeout; TCP
 // keep-alive never ends one.
-import { ErrorCodes, type Logger, McpProxyError } from "@mcp-proxy/core";
+import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 
 export interface RegisteredSession {
   readonly id: string;
   lastActivity: number;
   readonly busy: boolean;
-  close(): Promise<void>;
+  /** Ends the session; `reason` is what the log says ended it. */
+  close(reason?: string): Promise<void>;
 }
 
 export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   readonly #sessions = new Map<string, S>();
   readonly #max: number;
   readonly #timeoutMs: number;
-  readonly #logger: Logger;
   #reserved = 0;
   #closed = false;
   #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(max: number, timeoutMs: number, logger: Logger) {
+  constructor(max: number, timeoutMs: number) {
     this.#max = max;
     this.#timeoutMs = timeoutMs;
-    this.#logger = logger;
     if (timeoutMs > 0) {
       this.#sweeper = setInterval(
         () => this.#sweep(),
@@ -82,7 +81,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   async closeAll(): Promise<void> {
     this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
-    await Promise.allSettled(this.values().map((s) => s.close()));
+    await Promise.allSettled(this.values().map((s) => s.close("server closing")));
     this.#sessions.clear();
   }
 
@@ -90,9 +89,8 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
     const now = Date.now();
     for (const session of this.#sessions.values()) {
       if (!session.busy && now - session.lastActivity > this.#timeoutMs) {
-        this.#logger.info("session expired", { session: session.id });
         this.#sessions.delete(session.id);
-        void session.close();
+        void session.close("idle timeout");
       }
     }
   }

@@ -175,7 +175,7 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
     try {
       await session.start();
     } catch (cause) {
-      await session.close();
+      await session.close("upstream failed to start");
       throw new McpProxyError(
         ErrorCodes.SPAWN_FAILED,
         "Bad Gateway: the upstream failed to start",
@@ -188,10 +188,9 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
       tracked.register();
       await tracked.connect();
     } catch (error) {
-      await session.close();
+      await session.close("refused");
       throw error;
     }
-    ctx.logger.info("session created", { session: id });
     return session;
   } finally {
     release();
@@ -222,6 +221,6 @@ async function handleDelete(
   if (ctx.modern && isModernNonPost(req)) throw modernNoStream();
   const session = lookupSession(ctx, req);
   ctx.sessions.remove(session.id);
-  await session.close();
+  await session.close("DELETE");
   res.writeHead(200).end();
 }

@@ -65,7 +65,9 @@ export class StreamableSession {
   /** The version the upstream agreed to in initialize. */
   protocolVersion: string | undefined;
   #closing: Promise<void> | undefined;
-  #onEnded: Array<() => void> = [];
+  #onEnded: Array<(reason: string) => void> = [];
+  /** Why the session ended, for the log: the first close() names it. */
+  #closeReason = "closed";
 
   constructor(
     id: string,
@@ -83,13 +85,13 @@ export class StreamableSession {
   async start(): Promise<void> {
     this.upstream.onmessage = (message, extra) =>
       this.#fromUpstream(message, extra as UpstreamMessageExtra);
-    this.upstream.onclose = () => void this.close();
+    this.upstream.onclose = () => void this.close("upstream closed");
     this.upstream.onerror = (error) =>
       this.#s.logger.debug("upstream error", { session: this.id, error });
     await this.upstream.start();
   }
 
-  onEnded(callback: () => void): void {
+  onEnded(callback: (reason: string) => void): void {
     this.#onEnded.push(callback);
   }
 
@@ -196,7 +198,8 @@ export class StreamableSession {
   }
 
   /** Ends the session: pending requests get an error at once, streams end, the upstream closes. */
-  close(): Promise<void> {
+  close(reason = "closed"): Promise<void> {
+    if (!this.#closing) this.#closeReason = reason;
     // Assigned before any step runs: a step that re-enters close() gets this promise.
     this.#closing ??= Promise.resolve().then(() => this.#shutdown());
     return this.#closing;
@@ -220,7 +223,7 @@ export class StreamableSession {
     }
     for (const callback of this.#onEnded) {
       try {
-        callback();
+        callback(this.#closeReason);
       } catch {
         // keep going
       }
@@ -249,8 +252,7 @@ export class StreamableSession {
         exchange.deliver(message, jsonTextOf(message));
         if (initialize && kind === "error") {
           // A session whose initialize failed can serve nothing: end it now, not at its timeout.
-          this.#s.logger.info("initialize failed; ending the session", { session: this.id });
-          void this.close();
+          void this.close("initialize failed");
         }
       } else {
         this.#s.logger.debug("response for no pending request dropped", { session: this.id, id });
