@@ -15,8 +15,11 @@ import { groupAlive, signalGroup, trackGroup, untrackGroup } from "./process-gro
 
 /** Default time between each step of the shutdown ladder. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
-/** Default cap on one stdout line; results of tens of MiB still fit. */
-export const DEFAULT_MAX_LINE_LENGTH = 128 * 1024 * 1024;
+/**
+ * Default cap on one stdout line: results of tens of MiB still fit. A line that cannot be JSON
+ * is dropped much earlier (DEFAULT_MAX_NOISE_LENGTH), so junk never holds this much.
+ */
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
 
 export interface ChildProcessOptions {
   /** The program to run (or, with `shell`, a shell command line). */

@@ -27,7 +27,7 @@ export {
   messageId,
 } from "./jsonrpc.js";
 export type { LineSplitterOptions } from "./line-splitter.js";
-export { LineSplitter } from "./line-splitter.js";
+export { DEFAULT_MAX_NOISE_LENGTH, LineSplitter } from "./line-splitter.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createStderrLogger, silentLogger } from "./logger.js";
 export { ModernGateway } from "./modern/gateway.js";

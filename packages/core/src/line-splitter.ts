@@ -1,9 +1,16 @@
 // Splits a byte stream into newline-delimited lines without quadratic
 // re-concatenation: chunks are kept as a list until a newline completes a line.
-// A line longer than `maxLineLength` is dropped (reported) rather than buffered.
+// A line longer than `maxLineLength` is dropped (reported) as it streams rather
+// than buffered; one that cannot be JSON (it does not start with `{` or `[`,
+// like a server's banner or a runaway print) is dropped past `maxNoiseLength`.
+
+/** Default bound on a line that cannot be a JSON-RPC message. */
+export const DEFAULT_MAX_NOISE_LENGTH = 64 * 1024;
 
 export interface LineSplitterOptions {
   maxLineLength: number;
+  /** Bound on a line whose first non-blank byte is not `{` or `[`. Default {@link DEFAULT_MAX_NOISE_LENGTH}. */
+  maxNoiseLength?: number;
   onLine: (line: string) => void;
   onOverflow: (length: number) => void;
 }
@@ -12,6 +19,8 @@ export class LineSplitter {
   #chunks: Buffer[] = [];
   #length = 0;
   #discarding = false;
+  /** The bound of the line being buffered; undefined until its first non-blank byte is seen. */
+  #limit: number | undefined;
   readonly #options: LineSplitterOptions;
 
   constructor(options: LineSplitterOptions) {
@@ -48,8 +57,9 @@ export class LineSplitter {
       this.#length += part.length;
       return;
     }
+    this.#limit ??= this.#limitFor(part);
     this.#length += part.length;
-    if (this.#length > this.#options.maxLineLength) {
+    if (this.#length > (this.#limit ?? this.#options.maxLineLength)) {
       this.#discarding = true;
       this.#chunks = [];
       return;
@@ -57,7 +67,22 @@ export class LineSplitter {
     if (part.length > 0) this.#chunks.push(part);
   }
 
+  /** The line's bound from its first non-blank byte in `part`, if there is one. */
+  #limitFor(part: Buffer): number | undefined {
+    for (const b of part) {
+      if (b === 0x20 || b === 0x09 || b === 0x0d) continue;
+      return b === 0x7b || b === 0x5b
+        ? this.#options.maxLineLength
+        : Math.min(
+            this.#options.maxNoiseLength ?? DEFAULT_MAX_NOISE_LENGTH,
+            this.#options.maxLineLength,
+          );
+    }
+    return undefined;
+  }
+
   #emit(): void {
+    this.#limit = undefined;
     if (this.#discarding) {
       const length = this.#length;
       this.#discarding = false;

@@ -47,4 +47,30 @@ describe("LineSplitter", () => {
     const { lines } = split(["a\nb\r\nc\n"]);
     expect(lines).toEqual(["a", "b", "c"]);
   });
+
+  it("drops a line that cannot be JSON past the noise bound as it streams, keeping JSON lines to the line bound", () => {
+    const lines: string[] = [];
+    const overflows: number[] = [];
+    const s = new LineSplitter({
+      maxLineLength: 1000,
+      maxNoiseLength: 10,
+      onLine: (l) => lines.push(l),
+      onOverflow: (n) => overflows.push(n),
+    });
+    // Both lines arrive in pieces, as large output from a pipe does.
+    for (const part of [
+      "  junk",
+      " that goes",
+      " on and on",
+      "\n",
+      '  {"jsonrpc"',
+      `:"2.0","x":"${"y".repeat(50)}"}`,
+      "\n",
+    ]) {
+      s.push(Buffer.from(part));
+    }
+    expect(overflows).toEqual([26]);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ jsonrpc: "2.0" });
+  });
 });
