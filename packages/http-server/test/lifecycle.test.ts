@@ -65,23 +65,27 @@ describe("lifecycle", () => {
     const stream = await fetch(`${handle.url}/mcp`, {
       headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId },
     });
-    const inFlight = fetch(`${handle.url}/mcp`, {
+    // Its stream opens with the first progress: then the call is surely in flight.
+    const inFlight = await fetch(`${handle.url}/mcp`, {
       method: "POST",
-      headers: { ...JSON_HEADERS, Accept: "application/json", "Mcp-Session-Id": sessionId },
+      headers: { ...JSON_HEADERS, Accept: "text/event-stream", "Mcp-Session-Id": sessionId },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 9,
         method: "tools/call",
-        params: { name: "slow", arguments: { ms: 200, steps: 1 } },
+        params: { name: "slow", arguments: { ms: 400, steps: 2 }, _meta: { progressToken: 1 } },
       }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const events = readSse(inFlight);
+    const first = (await events.next()).value as { data: string };
+    expect(JSON.parse(first.data)).toMatchObject({ method: "notifications/progress" });
     const closing = handle.close();
-    const answer = (await (await inFlight).json()) as {
-      id: number;
-      result: { content: Array<{ text: string }> };
-    };
-    expect(answer.result.content[0]?.text).toBe("done after 200ms");
+    let answer: { id?: number; result?: { content: Array<{ text: string }> } } = {};
+    for await (const event of events) {
+      if ("data" in event && event.data) answer = JSON.parse(event.data);
+      if (answer.id === 9) break;
+    }
+    expect(answer.result?.content[0]?.text).toBe("done after 400ms");
     await closing;
     await handle.close();
     // The stream ended rather than hanging.
