@@ -72,6 +72,8 @@ export interface ServeConfig {
   sessionTimeout?: number;
   maxSessions?: number;
   maxUpstreams?: number;
+  /** Serve Prometheus metrics at /metrics. */
+  metrics: boolean;
   maxBodySize?: number;
   eventStore: boolean;
   eventStoreMaxEvents: number;
@@ -357,6 +359,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     eventStore: values.boolean("eventStore", true),
     eventStoreMaxEvents: values.integer("eventStoreMaxEvents") ?? DEFAULT_EVENT_STORE_MAX_EVENTS,
     restart: values.choice<RestartPolicy>("restart") ?? "never",
+    metrics: values.boolean("metrics", false),
     logging: buildLogging(values),
   };
 }

@@ -390,6 +390,13 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   LOG_LEVEL,
   DEBUG,
   LOG_FILE,
+  {
+    name: "metrics",
+    kind: "boolean",
+    group: LOGGING,
+    description:
+      "Serve Prometheus metrics at /metrics on the same port, behind the same auth (requests, latency, bytes, refusals, sessions, children)",
+  },
   HELP,
   VERSION,
 ];

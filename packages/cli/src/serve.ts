@@ -18,6 +18,7 @@ import type { ServeConfig } from "./config.js";
 import { unknownEnvVars } from "./env-vars.js";
 import { SERVE_FLAGS, STDIO_FLAGS, TAP_FLAGS } from "./flags.js";
 import { packageVersion } from "./help.js";
+import { ProxyMetrics } from "./metrics.js";
 import { checkCommand, checkReadable } from "./preflight.js";
 import { withRequestTimeouts } from "./request-timeout.js";
 import { handleShutdownSignals } from "./signals.js";
@@ -44,6 +45,7 @@ export async function runServe(
     ...(config.logging.logFile ? { file: config.logging.logFile } : {}),
   });
   const supervisor = new Supervisor(config.restart, config.stateless || config.shared);
+  const metrics = config.metrics ? new ProxyMetrics() : undefined;
   const label = commandLabel(config.child);
   // Each step of the child's close ladder (stdin end, SIGTERM, SIGKILL) gets a share of the budget.
   const killGracePeriodMs = Math.max(
@@ -70,6 +72,7 @@ export async function runServe(
     const decision = supervisor.exited(info, ranForMs, true);
     if (!decision) return;
     if (decision.action === "restart") {
+      metrics?.childRestarting();
       logger.warn(
         `the server ${describeExit(info)}; restarting it in ${decision.delayMs} ms (--restart on-failure)`,
       );
@@ -88,6 +91,7 @@ export async function runServe(
     const child = createChildTransport(config.child, {
       killGracePeriodMs,
       onExit: (info) => {
+        if (ranFor) metrics?.childExited(info.expected);
         const ms = ranFor?.() ?? 0;
         if (single) onSharedExit(info, ms);
         else {
@@ -111,6 +115,7 @@ export async function runServe(
         throw error;
       }
       ranFor = supervisor.spawned(single);
+      metrics?.childStarted();
       logger.debug(
         `started ${label} (pid ${child.pid})${sessionId ? ` for session ${sessionId}` : ""}`,
       );
@@ -169,6 +174,13 @@ export async function runServe(
               : {}),
           },
     health: () => supervisor.health(),
+    ...(metrics
+      ? {
+          metrics: metrics.server,
+          onConnect: (info) => metrics.sessionOpened(info),
+          onClose: (info) => metrics.sessionClosed(info),
+        }
+      : {}),
     closeGracePeriod: Math.floor(config.gracefulShutdownTimeout / 2),
     logger,
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),

@@ -26,6 +26,7 @@ export function startupLines(
   lines.push(
     `  auth:            ${config.apiKey ? "API key required (X-API-Key or Authorization: Bearer)" : "off"}`,
   );
+  if (config.metrics) lines.push(`  metrics:         ${baseUrl}/metrics (Prometheus)`);
   if (config.logging.logFile) lines.push(`  traffic log:     ${config.logging.logFile}`);
   return lines;
 }

@@ -11,6 +11,8 @@ export {
   DEFAULT_MAX_EVENTS_TOTAL,
   InMemoryEventStore,
 } from "./event-store.js";
+export type { RequestRecord, ServerMetrics } from "./metrics.js";
+export { DEFAULT_METRICS_PATH } from "./metrics.js";
 export type {
   AuthenticateResult,
   HealthStatus,

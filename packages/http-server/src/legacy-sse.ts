@@ -17,6 +17,7 @@ import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.
 import { assertJsonContentType, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import type { UpstreamSendOptions } from "./in-process.js";
+import { noteBody } from "./metrics.js";
 import { queryParam } from "./request-info.js";
 import { MethodNotAllowedError } from "./responses.js";
 import { trackSession } from "./session-info.js";
@@ -190,7 +191,9 @@ export async function handleSseMessage(
     throw new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
   }
   assertJsonContentType(req);
-  const body = parseJsonRpc(await readBody(req, ctx.maxBodySize));
+  const raw = await readBody(req, ctx.maxBodySize);
+  const body = parseJsonRpc(raw);
+  if (ctx.options.metrics) noteBody(req, raw.length, body.messages);
   session.forward(body, req, authInfo);
   res.writeHead(202, { "Content-Type": "text/plain" }).end("Accepted");
 }

@@ -10,6 +10,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CorsOptions } from "./cors.js";
 import type { EventStore } from "./event-store.js";
+import type { ServerMetrics } from "./metrics.js";
 
 /** Loopback IPv4: the spec asks local servers to bind to localhost only. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -170,6 +171,11 @@ export interface StartHTTPServerOptions {
   closeGracePeriod?: number;
   /** Where diagnostics go. Default: silent. */
   logger?: Logger;
+  /**
+   * Measures every HTTP request and serves an exposition at `metrics.path` (default /metrics)
+   * with GET, behind the server's auth (the CLI's `--metrics` uses prom-client). Default: none.
+   */
+  metrics?: ServerMetrics;
 }
 
 export interface HTTPServerHandle {

@@ -14,6 +14,7 @@ import { answerPreflight, applyCors, resolveCors } from "./cors.js";
 import { checkEndpointPaths, reservedPaths } from "./endpoint-paths.js";
 import { InMemoryEventStore } from "./event-store.js";
 import { handleSseMessage, handleSseStream } from "./legacy-sse.js";
+import { DEFAULT_METRICS_PATH, noteRefusal, observe } from "./metrics.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import {
   DEFAULT_CLOSE_GRACE_MS,
@@ -63,7 +64,10 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
       sseEndpoint,
       messagesEndpoint: sseEndpoint === null ? null : messagesEndpoint,
     },
-    reservedPaths(options.health !== undefined),
+    [
+      ...reservedPaths(options.health !== undefined),
+      ...(options.metrics ? [options.metrics.path ?? DEFAULT_METRICS_PATH] : []),
+    ],
   );
   const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const ctx: ServerContext = {
@@ -93,6 +97,8 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     closing: false,
   };
   const cors = resolveCors(options.cors);
+  const metrics = options.metrics;
+  const metricsPath = metrics?.path ?? DEFAULT_METRICS_PATH;
   const originHost = createOriginHostPolicy(options, host);
   const authenticator = createAuthenticator(options);
 
@@ -118,6 +124,12 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
           : undefined;
       const ok = status.ok && (modern?.healthy ?? true);
       sendJson(res, ok ? 200 : 503, modern ? { ...status, ok, modern } : status);
+      return;
+    }
+    if (metrics && path === metricsPath && req.method === "GET") {
+      await authenticate(req);
+      const { contentType, body } = await metrics.scrape();
+      res.writeHead(200, { "Content-Type": contentType }).end(body);
       return;
     }
     const handler =
@@ -164,7 +176,9 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     req.on("error", () => undefined);
     res.on("error", () => undefined);
+    if (metrics) observe(req, res, metrics);
     route(req, res).catch((error: unknown) => {
+      if (metrics && error instanceof McpProxyError) noteRefusal(req, error.code);
       // A client's mistake (bad input, wrong method) is routine; only our own failures are errors.
       if (error instanceof McpProxyError) {
         logger.debug("request rejected", { code: error.code, message: error.message });

@@ -15,6 +15,7 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, type ParsedBody, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
+import { noteBody } from "./metrics.js";
 import {
   type AcceptInfo,
   acceptOf,
@@ -105,7 +106,9 @@ async function handlePost(
   const accept = acceptOf(req);
   if (!accept.json && !accept.sse) throw notAcceptable("application/json or text/event-stream");
   assertJsonContentType(req);
-  const body = parseJsonRpc(await readBody(req, ctx.maxBodySize));
+  const raw = await readBody(req, ctx.maxBodySize);
+  const body = parseJsonRpc(raw);
+  if (ctx.options.metrics) noteBody(req, raw.length, body.messages);
   try {
     await dispatchPost(ctx, req, res, authInfo, body, accept);
   } catch (error) {
