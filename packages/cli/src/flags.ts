@@ -325,9 +325,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "sessionTimeout",
     kind: "integer",
     group: SESSIONS,
-    description: "End a session (and its child) after this long without requests; 0 never",
+    description:
+      "End a session (and its child) after this long with no request in flight and no open stream (clients that vanish rarely send DELETE); 0 never",
     valueName: "ms",
-    defaultLabel: `${DEFAULT_SESSION_TIMEOUT_MS} (30 min)`,
+    defaultLabel: `${DEFAULT_SESSION_TIMEOUT_MS} (5 min)`,
     min: 0,
     max: MAX_MS,
   },

@@ -20,8 +20,12 @@ export const DEFAULT_SSE_ENDPOINT = "/sse";
 export const DEFAULT_MESSAGES_ENDPOINT = "/messages";
 /** 10 MiB. */
 export const DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
-/** Idle sessions end after 30 minutes without a request or an open stream. */
-export const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
+/**
+ * Idle sessions end after 5 minutes without a request in flight or an open stream. Most clients
+ * that vanish never send DELETE (the MCP Inspector's CLI, scripts), and each session holds a
+ * child; a client that is still there gets 404 and, as the spec asks, initializes a new session.
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS = 5 * 60 * 1000;
 export const DEFAULT_MAX_SESSIONS = 1000;
 /** TCP keep-alive; unrelated to session lifetime. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5000;
@@ -152,7 +156,7 @@ export interface StartHTTPServerOptions {
   sslKey?: string;
   /** Largest accepted request body in bytes (413 beyond). Default 10 MiB. */
   maxBodySize?: number;
-  /** Idle time in ms after which a session ends. Default 30 min; 0 disables. */
+  /** Idle time in ms (no request in flight, no open stream) after which a session ends. Default 5 min; 0 disables. */
   sessionTimeout?: number;
   /** Most concurrent sessions (503 beyond). Default 1000. */
   maxSessions?: number;
