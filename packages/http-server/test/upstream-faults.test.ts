@@ -165,17 +165,24 @@ describe("cancellation", () => {
     const { url } = await startEcho();
     const sessionId = await rawInitialize(url);
     const headers = { ...JSON_HEADERS, "Mcp-Session-Id": sessionId };
-    const slow = fetch(`${url}/mcp`, {
+    // Its stream opens with the first progress: then the call is surely in flight to cancel.
+    const slow = await fetch(`${url}/mcp`, {
       method: "POST",
-      headers: { ...headers, Accept: "application/json" },
+      headers: { ...headers, Accept: "text/event-stream" },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 77,
         method: "tools/call",
-        params: { name: "slow", arguments: { ms: 30_000, steps: 1 } },
+        params: {
+          name: "slow",
+          arguments: { ms: 30_000, steps: 300 },
+          _meta: { progressToken: "p" },
+        },
       }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const events = readSse(slow);
+    const first = (await events.next()).value as SseEvent;
+    expect(JSON.parse(first.data)).toMatchObject({ method: "notifications/progress" });
     const cancel = await fetch(`${url}/mcp`, {
       method: "POST",
       headers,
@@ -186,7 +193,11 @@ describe("cancellation", () => {
       }),
     });
     expect(cancel.status).toBe(202);
-    const answer = (await (await slow).json()) as { id: number; error: { message: string } };
+    let answer: { id?: number; error?: { message: string } } = {};
+    for await (const event of events) {
+      if ("data" in event && event.data) answer = JSON.parse(event.data);
+      if (answer.id === 77) break;
+    }
     expect(answer).toMatchObject({ id: 77, error: { message: "Request cancelled" } });
     const ping = await fetch(`${url}/mcp`, {
       method: "POST",
