@@ -1,8 +1,6 @@
 // "@mcp-proxy/core/internal": what the sibling packages share beyond core's
 // documented surface (stdio-client's 2026-07-28 translation, http-server's
 // large-result fast path). No semver promise: it changes with them.
-export type { CapabilityProfile } from "./capability-profile.js";
-export { capabilityProfile } from "./capability-profile.js";
 export { JSON_TEXT, jsonTextOf, LARGE_JSON_TEXT, recordJsonText } from "./json-text.js";
 export type { LegacyInputAskerOptions } from "./modern/legacy-adapter-inputs.js";
 export { LegacyInputAsker, LegacyInputError } from "./modern/legacy-adapter-inputs.js";
