@@ -8,6 +8,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 
 /** Methods counted under their own name; anything else a client sends is "other". */
 const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  "sampling/createMessage",
+  "elicitation/create",
+  "roots/list",
   "initialize",
   "ping",
   "server/discover",
@@ -43,6 +46,7 @@ export class ProxyMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<"method" | "status">;
   readonly #duration: Histogram<"method">;
+  readonly #upstream: Histogram<"method">;
   readonly #bytes: Counter<"direction">;
   readonly #refused: Counter<"reason">;
   readonly #sessions: Gauge<"transport" | "era">;
@@ -65,6 +69,13 @@ export class ProxyMetrics {
       help: "Time from a request's arrival to the end of its response, through the upstream",
       labelNames: ["method"],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    this.#upstream = new Histogram({
+      name: "mcp_proxy_upstream_latency_seconds",
+      help: "Time the upstream (the child) took to answer a request, from its send to its response",
+      labelNames: ["method"],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
       registers,
     });
     this.#bytes = new Counter({
@@ -112,6 +123,8 @@ export class ProxyMetrics {
   get server(): ServerMetrics {
     return {
       onRequest: (record) => this.#request(record),
+      onUpstreamAnswer: (method, seconds) =>
+        this.#upstream.observe({ method: KNOWN_METHODS.has(method) ? method : "other" }, seconds),
       scrape: async () => ({
         contentType: this.registry.contentType,
         body: await this.registry.metrics(),

@@ -37,4 +37,7 @@ it("serves request, session and child metrics at /metrics behind the API key", a
   expect(text).toContain(
     'mcp_proxy_request_duration_seconds_bucket{le="+Inf",method="tools/call"} 1',
   );
+  // Timed at the child: initialize and the call, each answered once.
+  expect(sample(text, 'mcp_proxy_upstream_latency_seconds_count{method="tools/call"}')).toBe(1);
+  expect(sample(text, 'mcp_proxy_upstream_latency_seconds_count{method="initialize"}')).toBe(1);
 });

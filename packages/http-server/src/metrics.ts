@@ -28,6 +28,12 @@ export interface RequestRecord {
 export interface ServerMetrics {
   /** Called once per HTTP request, after its response ended or its connection closed. */
   onRequest(record: RequestRecord): void;
+  /**
+   * Called with each request an upstream answered and how long it took, timed at the upstream
+   * transport (the proxy's own time left out). Optional: without it upstreams are not wrapped
+   * (with it, the `upstream` reported to onConnect/onClose is the timing wrapper around yours).
+   */
+  onUpstreamAnswer?(method: string, seconds: number): void;
   /** Serves GET at `path`: the exposition and its content type. */
   scrape(): Promise<{ contentType: string; body: string }>;
   /** Where the exposition is served. Default {@link DEFAULT_METRICS_PATH}. */

@@ -6,6 +6,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { createInProcessPair } from "./in-process.js";
 import type { StartHTTPServerOptions } from "./options.js";
+import { TimedUpstream } from "./upstream-timing.js";
 
 export interface OpenedUpstream {
   transport: Transport;
@@ -22,12 +23,18 @@ export async function createUpstreamFor(
   sessionId: string | undefined,
 ): Promise<OpenedUpstream> {
   if (options.createUpstream) {
-    return { transport: await options.createUpstream({ request, sessionId }) };
+    return { transport: timed(options, await options.createUpstream({ request, sessionId })) };
   }
   if (!options.createServer)
     throw new TypeError("startHTTPServer: createServer or createUpstream is required");
   const server = await options.createServer(request);
   const [upstreamSide, serverSide] = createInProcessPair(sessionId);
   await server.connect(serverSide);
-  return { transport: upstreamSide, server };
+  return { transport: timed(options, upstreamSide), server };
+}
+
+/** The upstream, timed per request when the metrics hook asks for it. */
+function timed(options: StartHTTPServerOptions, transport: Transport): Transport {
+  const onAnswer = options.metrics?.onUpstreamAnswer?.bind(options.metrics);
+  return onAnswer ? new TimedUpstream(transport, onAnswer) : transport;
 }

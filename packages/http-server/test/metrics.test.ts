@@ -9,10 +9,14 @@ import { connectStreamable, startEcho, textOf } from "./helpers.js";
 describe("metrics", () => {
   it("records each request and serves the exposition behind the API key", async () => {
     const records: RequestRecord[] = [];
+    const answered: string[] = [];
     const { url } = await startEcho({
       apiKey: "k",
       metrics: {
         onRequest: (record) => void records.push(record),
+        onUpstreamAnswer: (method, seconds) => {
+          if (seconds >= 0) answered.push(method);
+        },
         scrape: async () => ({ contentType: "text/plain; version=0.0.4", body: "calls 1\n" }),
       },
     });
@@ -25,6 +29,7 @@ describe("metrics", () => {
     expect(call.bytesOut).toBeGreaterThan(0);
     expect(call.seconds).toBeGreaterThanOrEqual(0);
     expect(records.find((r) => r.method === "initialize")?.status).toBe(200);
+    expect(answered).toEqual(["initialize", "tools/call"]);
 
     const refused = await fetch(`${url}/metrics`);
     expect(refused.status).toBe(401);
