@@ -6,6 +6,9 @@
 // Spec: 2026-07-28 basic/transports/streamable-http.mdx.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  ErrorCodes,
+  type JsonRpcErrorBody,
+  JsonRpcErrorCodes,
   LEGACY_PROTOCOL_VERSIONS,
   type Logger,
   META,
@@ -25,6 +28,7 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { gatewayUpstreamFactory } from "./gateway-upstream.js";
 import type { UpstreamSendOptions } from "./in-process.js";
+import { noteRefusal } from "./metrics.js";
 import type { StartHTTPServerOptions } from "./options.js";
 import type { AcceptInfo } from "./request-info.js";
 import { sendJson, statusHeaders } from "./responses.js";
@@ -46,12 +50,14 @@ export interface ModernEndpointOptions {
 export class ModernEndpoint {
   readonly #gateway: ModernGateway;
   readonly #heartbeatMs: number;
+  readonly #metrics: boolean;
   /** Requests (not listens) being answered: close() lets them finish first. */
   #pending = 0;
   #lastRequest: IncomingMessage | undefined;
 
   constructor(options: StartHTTPServerOptions, settings: ModernEndpointOptions) {
     this.#heartbeatMs = settings.heartbeatMs;
+    this.#metrics = options.metrics !== undefined;
     this.#gateway = new ModernGateway({
       createUpstream: gatewayUpstreamFactory(
         options,
@@ -99,7 +105,7 @@ export class ModernEndpoint {
       ...advertised,
     });
     if (!checked.ok) {
-      sendJson(res, checked.status, checked.jsonRpcError);
+      this.#refuse(req, res, checked);
       return;
     }
     const request = message as JSONRPCRequest;
@@ -127,7 +133,7 @@ export class ModernEndpoint {
           ...advertised,
         });
         if (!checked.ok) {
-          sendJson(res, checked.status, checked.jsonRpcError);
+          this.#refuse(req, res, checked);
           return;
         }
       }
@@ -135,6 +141,16 @@ export class ModernEndpoint {
     // As on the 2025 path: an in-process server sees who asked and the request's headers.
     const sendOptions: UpstreamSendOptions = { authInfo, requestInfo: { headers: req.headers } };
     await this.#serve(request, res, accept, sendOptions);
+  }
+
+  /** Answers a request the 2026-07-28 rules refuse (and counts it, with metrics on). */
+  #refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    refusal: { status: number; jsonRpcError: JsonRpcErrorBody },
+  ): void {
+    if (this.#metrics) noteRefusal(req, refusalCode(refusal.jsonRpcError.error.code));
+    sendJson(res, refusal.status, refusal.jsonRpcError);
   }
 
   async #serve(
@@ -193,4 +209,13 @@ export class ModernEndpoint {
 function clientCapabilitiesOf(request: JSONRPCRequest): unknown {
   const meta = (request.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
   return meta?.[META.clientCapabilities];
+}
+
+/** The error code a refused 2026-07-28 request is counted under. */
+function refusalCode(jsonRpcCode: number): string {
+  if (jsonRpcCode === JsonRpcErrorCodes.HEADER_MISMATCH) return ErrorCodes.HEADER_MISMATCH;
+  if (jsonRpcCode === JsonRpcErrorCodes.UNSUPPORTED_PROTOCOL_VERSION) {
+    return ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION;
+  }
+  return ErrorCodes.BAD_REQUEST;
 }

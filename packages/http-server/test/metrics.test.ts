@@ -5,6 +5,7 @@ import { waitFor } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
 import type { RequestRecord } from "../src/index.js";
 import { connectStreamable, startEcho, textOf } from "./helpers.js";
+import { modernRequest, postModern } from "./modern-helpers.js";
 
 describe("metrics", () => {
   it("records each request and serves the exposition behind the API key", async () => {
@@ -30,6 +31,15 @@ describe("metrics", () => {
     expect(call.seconds).toBeGreaterThanOrEqual(0);
     expect(records.find((r) => r.method === "initialize")?.status).toBe(200);
     expect(answered).toEqual(["initialize", "tools/call"]);
+
+    // A 2026-07-28 request whose headers do not match its body is refused, and counted so.
+    const mismatched = await postModern(url, modernRequest("tools/list"), {
+      "X-API-Key": "k",
+      "Mcp-Method": "prompts/list",
+    });
+    expect(mismatched.status).toBe(400);
+    await mismatched.text();
+    await waitFor(() => records.some((r) => r.refused === "ERR_HEADER_MISMATCH"), 5000);
 
     const refused = await fetch(`${url}/metrics`);
     expect(refused.status).toBe(401);
