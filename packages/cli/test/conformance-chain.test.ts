@@ -5,12 +5,19 @@
 // through the chain too: none is lost to the 2025 hop, since the stdio front
 // tells a 2025 local client the input keys the server chose and the first
 // proxy declares upstream exactly the capabilities each request declared.
-import { CONFORMANCE_SERVER, type ConformanceResult, runConformance } from "@mcp-proxy/test-utils";
+import {
+  CONFORMANCE_SERVER,
+  type ConformanceResult,
+  failingAgain,
+  runConformance,
+} from "@mcp-proxy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanup, startProxy } from "./helpers.js";
 
 /** A requirement set takes ~10-40 s on a loaded 2-core machine; both runs must fit. */
 const RUN_TIMEOUT_MS = 120_000;
+/** The whole case: both runs, and a second try of what failed. */
+const CASE_TIMEOUT_MS = RUN_TIMEOUT_MS + 60_000;
 
 let direct: string;
 
@@ -68,11 +75,14 @@ describe("the 2026-07-28 conformance set through http-server → stdio front →
       const expected = [...scoredPassed(baseline)];
       expect(expected.length).toBeGreaterThan(20);
       const passed = scoredPassed(chained);
-      expect(
+      // A scenario that failed is tried once more on its own (see failingAgain: a cold start at
+      // each hop can outlast a check's 600 ms on a loaded machine).
+      const missed = await failingAgain(
+        { url: `${first.url}/mcp`, requirements: "2026-07-28" },
         expected.filter((s) => !passed.has(s)),
-        report(chained),
-      ).toEqual([]);
+      );
+      expect(missed, report(chained)).toEqual([]);
     },
-    RUN_TIMEOUT_MS,
+    CASE_TIMEOUT_MS,
   );
 });

@@ -45,6 +45,7 @@ export {
   conformanceRequirements,
   DEFAULT_CONFORMANCE_SCENARIO_TIMEOUT_MS,
   DEFAULT_CONFORMANCE_TIMEOUT_MS,
+  failingAgain,
   node22Path,
   type RunConformanceOptions,
   runConformance,
