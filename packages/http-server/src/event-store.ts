@@ -44,8 +44,11 @@ export class InMemoryEventStore implements EventStore {
   readonly #streams = new Map<StreamId, { next: number; ids: EventId[] }>();
 
   constructor(options: InMemoryEventStoreOptions = {}) {
-    this.#maxPerStream = Math.max(1, options.maxEventsPerStream ?? DEFAULT_MAX_EVENTS_PER_STREAM);
-    this.#maxTotal = Math.max(1, options.maxEvents ?? DEFAULT_MAX_EVENTS_TOTAL);
+    this.#maxPerStream = positive(
+      "maxEventsPerStream",
+      options.maxEventsPerStream ?? DEFAULT_MAX_EVENTS_PER_STREAM,
+    );
+    this.#maxTotal = positive("maxEvents", options.maxEvents ?? DEFAULT_MAX_EVENTS_TOTAL);
   }
 
   /** Number of events held. */
@@ -112,4 +115,14 @@ function parseEventId(eventId: EventId): { streamId: StreamId; seq: number } | u
   if (at <= 0) return undefined;
   const seq = Number(eventId.slice(at + 1));
   return Number.isInteger(seq) ? { streamId: eventId.slice(0, at), seq } : undefined;
+}
+
+/** A bound must be a whole number of at least 1: 0, a negative or NaN would keep nothing, or everything. */
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(
+      `InMemoryEventStore: ${name} must be a whole number of at least 1, got ${value}`,
+    );
+  }
+  return value;
 }

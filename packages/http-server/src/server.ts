@@ -104,6 +104,9 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = pathOf(req);
+    // The answer depends on Origin (the DNS-rebinding check, CORS) even when it is a refusal:
+    // say so, so that no cache serves one origin's 403 to another.
+    if (req.headers.origin !== undefined) res.setHeader("Vary", "Origin");
     originHost.check(req);
     applyCors(cors, req, res);
     if (req.method === "OPTIONS") {

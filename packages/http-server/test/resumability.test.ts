@@ -114,6 +114,16 @@ describe("resumability", () => {
 describe("InMemoryEventStore", () => {
   const msg = (n: number) => ({ jsonrpc: "2.0" as const, method: "n", params: { n } });
 
+  it("refuses bounds that would keep nothing or everything", () => {
+    for (const bad of [0, -1, Number.NaN, 1.5]) {
+      expect(() => new InMemoryEventStore({ maxEvents: bad })).toThrow(TypeError);
+      expect(() => new InMemoryEventStore({ maxEventsPerStream: bad })).toThrow(
+        /maxEventsPerStream/,
+      );
+    }
+    expect(() => new InMemoryEventStore({ maxEvents: 1, maxEventsPerStream: 1 })).not.toThrow();
+  });
+
   it("is bounded per stream and in total, evicting the oldest", async () => {
     const store = new InMemoryEventStore({ maxEventsPerStream: 3, maxEvents: 5 });
     const a: string[] = [];

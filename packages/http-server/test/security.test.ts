@@ -44,6 +44,8 @@ describe("Origin and Host", () => {
     const { url } = await startEcho();
     const bad = await postMcp(url, init, { Origin: "https://evil.example" });
     expect(bad.status).toBe(403);
+    // The refusal depends on Origin: a shared cache must not hand it to another origin.
+    expect(bad.headers.get("vary")).toContain("Origin");
     const body = (await bad.json()) as { error: { code: number; message: string } };
     expect(body.error.message).toContain("Origin");
     const good = await postMcp(url, init, { Origin: "http://localhost:3000" });
