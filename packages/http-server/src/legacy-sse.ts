@@ -16,6 +16,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
+import { idKey } from "./exchange.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import { noteBody } from "./metrics.js";
 import { queryParam } from "./request-info.js";
@@ -68,7 +69,7 @@ export class LegacySession {
     this.upstream.onmessage = (message) => {
       this.lastActivity = Date.now();
       const m = message as { id?: RequestId; method?: unknown };
-      if (m.id !== undefined && m.method === undefined) this.#pending.delete(keyOf(m.id));
+      if (m.id !== undefined && m.method === undefined) this.#pending.delete(idKey(m.id));
       this.#writer.writeMessage(message);
     };
     this.upstream.onclose = () => void this.close("upstream closed");
@@ -88,7 +89,7 @@ export class LegacySession {
     const options: UpstreamSendOptions = { authInfo, requestInfo: { headers: req.headers } };
     for (const message of body.messages) {
       const m = message as { id?: RequestId; method?: unknown };
-      if (m.id !== undefined && typeof m.method === "string") this.#pending.set(keyOf(m.id), m.id);
+      if (m.id !== undefined && typeof m.method === "string") this.#pending.set(idKey(m.id), m.id);
       this.upstream.send(message, options).catch((error: unknown) => {
         this.#logger.warn("send to upstream failed", { session: this.id, error });
       });
@@ -129,8 +130,6 @@ export class LegacySession {
     }
   }
 }
-
-const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 
 export async function handleSseStream(
   ctx: ServerContext,

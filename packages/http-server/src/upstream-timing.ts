@@ -13,13 +13,12 @@ import type {
   MessageExtraInfo,
   RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
+import { idKey } from "./exchange.js";
 
 /** Most requests timed at once; beyond it the oldest is forgotten (its answer goes untimed). */
 const MAX_PENDING = 10_000;
 
 type Message = { id?: RequestId; method?: unknown; params?: { requestId?: RequestId } };
-
-const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 
 export class TimedUpstream implements Transport {
   onclose?: () => void;
@@ -67,15 +66,15 @@ export class TimedUpstream implements Transport {
       if (this.#pending.size >= MAX_PENDING) {
         this.#pending.delete(this.#pending.keys().next().value as string);
       }
-      this.#pending.set(keyOf(m.id), { method: m.method, at: performance.now() });
+      this.#pending.set(idKey(m.id), { method: m.method, at: performance.now() });
     } else if (m.method === "notifications/cancelled" && m.params?.requestId !== undefined) {
-      this.#pending.delete(keyOf(m.params.requestId));
+      this.#pending.delete(idKey(m.params.requestId));
     }
     return this.#inner.send(message, options);
   }
 
   #answered(id: RequestId): void {
-    const key = keyOf(id);
+    const key = idKey(id);
     const pending = this.#pending.get(key);
     if (!pending) return;
     this.#pending.delete(key);

@@ -14,7 +14,12 @@ import {
   spawnLineRunner,
   spawnModernRunner,
 } from "./helpers/modern-runner.js";
-import { closeModernServers, REQUEST_STATE, startModernServer } from "./helpers/modern-server.js";
+import {
+  closeModernServers,
+  QUESTION,
+  REQUEST_STATE,
+  startModernServer,
+} from "./helpers/modern-server.js";
 import { closeRunners, spawnRunner } from "./helpers/runner.js";
 import { closeServers, startSseServer, startStreamServer } from "./helpers/servers.js";
 
@@ -199,15 +204,7 @@ describe("a 2026-07-28 local client on the wire", () => {
     const first = await runner.answer(1);
     expect(first.result).toEqual({
       resultType: "input_required",
-      inputRequests: {
-        question: {
-          method: "sampling/createMessage",
-          params: {
-            messages: [{ role: "user", content: { type: "text", text: "q?" } }],
-            maxTokens: 5,
-          },
-        },
-      },
+      inputRequests: { question: QUESTION },
       requestState: REQUEST_STATE,
     });
 

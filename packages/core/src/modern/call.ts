@@ -126,5 +126,5 @@ export function capabilitiesOf(request: JSONRPCRequest): Record<string, unknown>
 
 /** The capability profile a modern request declares in its `_meta`. */
 export function profileOf(request: JSONRPCRequest): CapabilityProfile {
-  return capabilityProfile(requestMeta(request)?.[META.clientCapabilities]);
+  return capabilityProfile(capabilitiesOf(request));
 }

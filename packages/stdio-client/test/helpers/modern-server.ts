@@ -29,6 +29,15 @@ export interface ModernTestServer {
 /** An opaque requestState with characters a careless client might re-encode. */
 export const REQUEST_STATE = "st@te/ü+==?&  x";
 
+/** The input request the `ask` tools send in their first round, under the key `question`. */
+export const QUESTION = {
+  method: "sampling/createMessage",
+  params: {
+    messages: [{ role: "user", content: { type: "text", text: "q?" } }],
+    maxTokens: 5,
+  },
+};
+
 const TOOLS = [
   { name: "echo", inputSchema: { type: "object", properties: { text: { type: "string" } } } },
   { name: "ask", inputSchema: { type: "object" } },
@@ -153,15 +162,7 @@ export async function startModernServer(
           id,
           result: {
             resultType: "input_required",
-            inputRequests: {
-              question: {
-                method: "sampling/createMessage",
-                params: {
-                  messages: [{ role: "user", content: { type: "text", text: "q?" } }],
-                  maxTokens: 5,
-                },
-              },
-            },
+            inputRequests: { question: QUESTION },
             requestState: REQUEST_STATE,
           },
         });
@@ -189,17 +190,7 @@ export async function startModernServer(
           id,
           result: {
             resultType: "input_required",
-            inputRequests: round2
-              ? { where: { method: "roots/list" } }
-              : {
-                  question: {
-                    method: "sampling/createMessage",
-                    params: {
-                      messages: [{ role: "user", content: { type: "text", text: "q?" } }],
-                      maxTokens: 5,
-                    },
-                  },
-                },
+            inputRequests: round2 ? { where: { method: "roots/list" } } : { question: QUESTION },
             requestState: round2 ? "round-2" : "round-1",
           },
         });
