@@ -31,7 +31,10 @@ export { DEFAULT_MAX_NOISE_LENGTH, LineSplitter } from "./line-splitter.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createStderrLogger, silentLogger } from "./logger.js";
 export { ModernGateway } from "./modern/gateway.js";
-export type { ModernGatewayOptions } from "./modern/gateway-options.js";
+export type {
+  ListenSubscriptionsHandler,
+  ModernGatewayOptions,
+} from "./modern/gateway-options.js";
 export {
   DEFAULT_GATEWAY_CLIENT_INFO,
   DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS,

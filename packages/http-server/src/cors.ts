@@ -18,11 +18,19 @@ export const DEFAULT_CORS_ALLOWED_HEADERS = [
 export const DEFAULT_CORS_EXPOSED_HEADERS = ["Mcp-Session-Id", "WWW-Authenticate"] as const;
 export const DEFAULT_CORS_MAX_AGE_S = 86_400;
 
+/** The reference package's name for {@link DEFAULT_CORS_ALLOWED_HEADERS}. */
+export const DEFAULT_ALLOWED_HEADERS = DEFAULT_CORS_ALLOWED_HEADERS;
+
 export interface CorsOptions {
-  /** Allowed origins: a list, a predicate, or "*" (default: any origin that passed the Origin check, reflected). */
-  origin?: readonly string[] | "*" | ((origin: string) => boolean);
-  /** Allowed request headers, or "*" to reflect what the preflight asks for. */
-  allowedHeaders?: readonly string[] | "*";
+  /**
+   * Allowed origins: a list, one origin, a predicate, or "*" (default: any origin that passed
+   * the Origin check, reflected). Naming origins is a trust decision: unless `allowedOrigins` is
+   * set, the DNS-rebinding Origin check accepts the same origins, and "*" turns it off (the Host
+   * check stays).
+   */
+  origin?: readonly string[] | string | ((origin: string) => boolean);
+  /** Allowed request headers: a list, a comma-separated string, or "*" to reflect what the preflight asks for. */
+  allowedHeaders?: readonly string[] | string;
   exposedHeaders?: readonly string[];
   methods?: readonly string[];
   /** Send Access-Control-Allow-Credentials: true (the origin is then always reflected). */
@@ -32,14 +40,17 @@ export interface CorsOptions {
 }
 
 /** Resolved CORS policy, or undefined when CORS is off. */
-export type CorsPolicy = Required<Omit<CorsOptions, "origin">> & { origin: CorsOptions["origin"] };
+export type CorsPolicy = Required<Omit<CorsOptions, "origin" | "allowedHeaders">> & {
+  origin: CorsOptions["origin"];
+  allowedHeaders: readonly string[] | "*";
+};
 
 export function resolveCors(option: boolean | CorsOptions | undefined): CorsPolicy | undefined {
   if (option === false) return undefined;
   const o = option === true || option === undefined ? {} : option;
   return {
     origin: o.origin,
-    allowedHeaders: o.allowedHeaders ?? DEFAULT_CORS_ALLOWED_HEADERS,
+    allowedHeaders: headerList(o.allowedHeaders),
     exposedHeaders: o.exposedHeaders ?? DEFAULT_CORS_EXPOSED_HEADERS,
     methods: o.methods ?? DEFAULT_CORS_METHODS,
     credentials: o.credentials ?? false,
@@ -47,11 +58,36 @@ export function resolveCors(option: boolean | CorsOptions | undefined): CorsPoli
   };
 }
 
-function originAllowed(policy: CorsPolicy, origin: string): boolean {
-  const rule = policy.origin;
-  if (rule === undefined || rule === "*") return true;
-  if (typeof rule === "function") return rule(origin);
+function headerList(headers: CorsOptions["allowedHeaders"]): readonly string[] | "*" {
+  if (headers === undefined) return DEFAULT_CORS_ALLOWED_HEADERS;
+  if (typeof headers !== "string") return headers;
+  if (headers.trim() === "*") return "*";
+  return headers
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+}
+
+/**
+ * Whether the `origin` rule of CORS options names `origin` (undefined: there is no rule). A
+ * predicate that throws names nothing: a bug in it must not open the door.
+ */
+export function corsOriginNamed(rule: CorsOptions["origin"], origin: string): boolean | undefined {
+  if (rule === undefined) return undefined;
+  if (rule === "*") return true;
+  if (typeof rule === "string") return rule === origin;
+  if (typeof rule === "function") {
+    try {
+      return rule(origin) === true;
+    } catch {
+      return false;
+    }
+  }
   return rule.includes(origin);
+}
+
+function originAllowed(policy: CorsPolicy, origin: string): boolean {
+  return corsOriginNamed(policy.origin, origin) ?? true;
 }
 
 /** Sets the CORS headers of a normal response. Returns false when the origin is not allowed by CORS. */

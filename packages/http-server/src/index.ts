@@ -1,5 +1,7 @@
+export type { ListenSubscriptionsHandler } from "@mcp-proxy/core";
 export type { CorsOptions } from "./cors.js";
 export {
+  DEFAULT_ALLOWED_HEADERS,
   DEFAULT_CORS_ALLOWED_HEADERS,
   DEFAULT_CORS_EXPOSED_HEADERS,
   DEFAULT_CORS_MAX_AGE_S,
@@ -13,11 +15,16 @@ export {
 } from "./event-store.js";
 export type { RequestRecord, ServerMetrics } from "./metrics.js";
 export { DEFAULT_METRICS_PATH } from "./metrics.js";
+export type { ServerNotifier } from "./notifier.js";
 export type {
   AuthenticateResult,
+  EventStoreOption,
   HealthStatus,
   HTTPServerHandle,
+  MaxBodySizeOption,
+  McpServerLike,
   SessionInfo,
+  SSEServer,
   StartHTTPServerOptions,
   UpstreamContext,
 } from "./options.js";

@@ -11,7 +11,6 @@ import {
   McpProxyError,
 } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, parseJsonRpc, readBody } from "./body.js";
@@ -19,6 +18,7 @@ import type { ServerContext } from "./context.js";
 import { idKey } from "./exchange.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import { noteBody } from "./metrics.js";
+import type { McpServerLike } from "./options.js";
 import { queryParam } from "./request-info.js";
 import { MethodNotAllowedError } from "./responses.js";
 import { trackSession } from "./session-info.js";
@@ -27,7 +27,7 @@ import { SseWriter } from "./sse-writer.js";
 export class LegacySession {
   readonly id: string;
   readonly upstream: Transport;
-  readonly server: Server | undefined;
+  readonly server: McpServerLike | undefined;
   lastActivity = Date.now();
   readonly #writer: SseWriter;
   readonly #logger: Logger;
@@ -41,7 +41,7 @@ export class LegacySession {
   constructor(
     id: string,
     upstream: Transport,
-    server: Server | undefined,
+    server: McpServerLike | undefined,
     writer: SseWriter,
     logger: Logger,
   ) {

@@ -51,6 +51,7 @@ export class ModernEndpoint {
   readonly #gateway: ModernGateway;
   readonly #heartbeatMs: number;
   readonly #metrics: boolean;
+  readonly #jsonResponses: boolean;
   /** Requests (not listens) being answered: close() lets them finish first. */
   #pending = 0;
   #lastRequest: IncomingMessage | undefined;
@@ -58,6 +59,7 @@ export class ModernEndpoint {
   constructor(options: StartHTTPServerOptions, settings: ModernEndpointOptions) {
     this.#heartbeatMs = settings.heartbeatMs;
     this.#metrics = options.metrics !== undefined;
+    this.#jsonResponses = options.enableJsonResponse === true;
     this.#gateway = new ModernGateway({
       createUpstream: gatewayUpstreamFactory(
         options,
@@ -67,8 +69,14 @@ export class ModernEndpoint {
       upstreamProtocol: settings.upstreamProtocol,
       maxUpstreams: settings.maxUpstreams,
       advertisedVersions: DUAL_ERA_VERSIONS,
+      onListenSubscriptions: options.onListenSubscriptions,
       logger: settings.logger,
     });
+  }
+
+  /** Publishes a change notification to the open listen streams (the handle's `notify`). */
+  publish(method: string, params?: Record<string, unknown>): void {
+    this.#gateway.publish(params ? { jsonrpc: "2.0", method, params } : { jsonrpc: "2.0", method });
   }
 
   /** The gateway's health: false once upstream failures exceed its restart budget. */
@@ -160,6 +168,9 @@ export class ModernEndpoint {
     sendOptions: UpstreamSendOptions,
   ): Promise<void> {
     const listen = request.method === "subscriptions/listen";
+    // enableJsonResponse: a request whose client takes JSON is answered with JSON alone (a
+    // listen stream is a stream by nature).
+    const streamable = accept.sse && (listen || !(this.#jsonResponses && accept.json));
     const abort = new AbortController();
     // 2026-07-28 has no resumability: a closed response stream cancels its request.
     res.once("close", () => {
@@ -169,7 +180,7 @@ export class ModernEndpoint {
     if (res.destroyed) abort.abort();
     let sse: SseWriter | undefined;
     const openStream = (): SseWriter | undefined => {
-      if (!sse && accept.sse && !res.headersSent && !res.destroyed) {
+      if (!sse && streamable && !res.headersSent && !res.destroyed) {
         sse = new SseWriter(res, {}, this.#heartbeatMs);
       }
       return sse;

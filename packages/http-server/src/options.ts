@@ -4,13 +4,23 @@
 import type http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type https from "node:https";
-import type { Logger, UpstreamProtocol } from "@mcp-proxy/core";
+import type { ListenSubscriptionsHandler, Logger, UpstreamProtocol } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CorsOptions } from "./cors.js";
 import type { EventStore } from "./event-store.js";
 import type { ServerMetrics } from "./metrics.js";
+import type { ServerNotifier } from "./notifier.js";
+
+/**
+ * What `createServer` returns: an MCP SDK Server of either line (`Server` or `McpServer.server`
+ * of `@modelcontextprotocol/sdk` 1.x, `Server` of `@modelcontextprotocol/server` 2.x), or
+ * anything else with these two methods. It is connected to an in-process transport.
+ */
+export interface McpServerLike {
+  connect(transport: Transport): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** Loopback IPv4: the spec asks local servers to bind to localhost only. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -55,13 +65,13 @@ export interface UpstreamContext {
 }
 
 /** A session as seen by `onConnect` / `onClose`. */
-export interface SessionInfo {
+export interface SessionInfo<S extends McpServerLike = McpServerLike> {
   /** Absent for shared upstreams (stateless mode, and those serving 2026-07-28 clients). */
   sessionId?: string;
   /** `"modern"`: an upstream shared by 2026-07-28 (stateless-era) clients. */
   transport: "streamable-http" | "sse" | "stateless" | "modern";
   /** The SDK server, when `createServer` made it. */
-  server?: Server;
+  server?: S;
   upstream: Transport;
 }
 
@@ -73,12 +83,12 @@ export interface HealthStatus {
 /** Default of `modern`: both eras on one endpoint. */
 export const DEFAULT_MODERN = true;
 
-export interface StartHTTPServerOptions {
+export interface StartHTTPServerOptions<S extends McpServerLike = McpServerLike> {
   /**
-   * Returns an SDK Server for each session; it is connected to an in-process transport. The
-   * modern gateway calls it once for its shared Server.
+   * Returns an SDK Server (v1 or v2) for each session; it is connected to an in-process
+   * transport. The modern gateway calls it once per upstream it runs.
    */
-  createServer?: (request: IncomingMessage) => Server | Promise<Server>;
+  createServer?: (request: IncomingMessage) => S | Promise<S>;
   /**
    * Returns an SDK Transport (not started) for each session; raw JSON-RPC messages
    * are bridged to it without re-dispatch. Exactly one of createServer/createUpstream.
@@ -120,6 +130,25 @@ export interface StartHTTPServerOptions {
   upstreamProtocol?: UpstreamProtocol;
   /** Resumability store for SSE events. Default: a bounded InMemoryEventStore; false disables. */
   eventStore?: EventStore | false;
+  /**
+   * Bound of the default InMemoryEventStore's events per stream (default 1000): the reference
+   * package's option name. Refused beside an `eventStore` instance, which bounds itself.
+   */
+  eventStoreMaxEvents?: number;
+  /**
+   * Answer every 2025-era POST and 2026-07-28 request with `application/json` when the client
+   * accepts it, never an SSE stream; messages a request causes before its answer (progress,
+   * logs) are then not delivered on it, and server requests go to the session's GET stream.
+   * Default false: JSON when the answer is all there is, SSE as soon as there is more.
+   */
+  enableJsonResponse?: boolean;
+  /**
+   * Told the resource URIs of each 2026-07-28 `subscriptions/listen` stream (after the gateway
+   * subscribed them upstream); returns a release run when the stream ends. A rejection fails
+   * the listen request. The proxy subscribes its upstream itself: this is for embedders whose
+   * changes come from elsewhere (pair it with the handle's `notify`).
+   */
+  onListenSubscriptions?: ListenSubscriptionsHandler;
   /** Required key, sent as `X-API-Key` (or `Authorization: Bearer <key>`); compared in constant time. */
   apiKey?: string;
   /** Custom auth on every request except /ping, /health and OPTIONS; what it returns reaches handlers as `authInfo`. */
@@ -137,9 +166,9 @@ export interface StartHTTPServerOptions {
    */
   allowedHosts?: readonly string[] | "*";
   /** Called when a session (or the stateless shared upstream) is up. */
-  onConnect?: (session: SessionInfo) => void | Promise<void>;
+  onConnect?: (session: SessionInfo<S>) => void | Promise<void>;
   /** Called when a session ends. */
-  onClose?: (session: SessionInfo) => void | Promise<void>;
+  onClose?: (session: SessionInfo<S>) => void | Promise<void>;
   /** Handles requests for unknown paths (default: 404 with a JSON-RPC error). */
   onUnhandledRequest?: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
   /**
@@ -149,15 +178,20 @@ export interface StartHTTPServerOptions {
    */
   health?: () => HealthStatus | Promise<HealthStatus>;
   /** CA certificate(s) for TLS: a file path, or PEM text (detected by "-----BEGIN"). */
-  sslCa?: string;
+  sslCa?: string | null;
   /** TLS certificate: a file path, or PEM text. With sslKey, the server speaks HTTPS. */
-  sslCert?: string;
+  sslCert?: string | null;
   /** TLS private key: a file path, or PEM text. */
-  sslKey?: string;
-  /** Largest accepted request body in bytes (413 beyond). Default 10 MiB. */
-  maxBodySize?: number;
+  sslKey?: string | null;
+  /**
+   * Largest accepted request body in bytes (413 beyond). Default 10 MiB. `false` removes the
+   * bound (only behind a gateway that limits bodies itself).
+   */
+  maxBodySize?: number | false;
   /** Idle time in ms (no request in flight, no open stream) after which a session ends. Default 5 min; 0 disables. */
   sessionTimeout?: number;
+  /** The reference package's name for `sessionTimeout` (same meaning); refused when both differ. */
+  sessionIdleTimeout?: number;
   /** Most concurrent sessions (503 beyond). Default 1000. */
   maxSessions?: number;
   /**
@@ -185,9 +219,22 @@ export interface StartHTTPServerOptions {
 export interface HTTPServerHandle {
   /** Stops accepting, ends streams, closes sessions and upstreams; idempotent. */
   close(): Promise<void>;
+  /**
+   * Publishes a change to the open 2026-07-28 `subscriptions/listen` streams that opted into it
+   * (2025-era sessions hear their own upstream). A no-op with `modern: false`.
+   */
+  notify: ServerNotifier;
   /** Base URL, e.g. http://127.0.0.1:8080 (no path). */
   url: string;
   port: number;
   host: string;
   server: http.Server | https.Server;
 }
+
+// The reference package's names for the types above, so that code importing them compiles.
+/** `eventStore`'s type. */
+export type EventStoreOption = EventStore | false;
+/** `maxBodySize`'s type. */
+export type MaxBodySizeOption = number | false;
+/** What startHTTPServer resolves to. */
+export type SSEServer = HTTPServerHandle;

@@ -3,6 +3,7 @@
 // Spec: basic/transports#security-warning (servers MUST validate Origin).
 import type { IncomingMessage } from "node:http";
 import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
+import { corsOriginNamed } from "./cors.js";
 import type { StartHTTPServerOptions } from "./options.js";
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -31,10 +32,12 @@ export function createOriginHostPolicy(
 ): OriginHostPolicy {
   const loopback = isLoopbackHost(boundHost);
   const allowedOrigins = options.allowedOrigins;
-  // Naming an origin for CORS says browsers there may call: the Origin check trusts it too,
-  // unless allowedOrigins decides on its own. ("*" for CORS lifts nothing.)
-  const corsOrigin = typeof options.cors === "object" ? options.cors.origin : undefined;
-  const corsListed = Array.isArray(corsOrigin) ? new Set<string>(corsOrigin) : undefined;
+  // Naming origins for CORS (a list, one origin, a predicate, "*") says browsers there may call:
+  // the Origin check trusts the same origins, unless allowedOrigins decides on its own.
+  const corsOrigin =
+    allowedOrigins === undefined && typeof options.cors === "object"
+      ? options.cors.origin
+      : undefined;
   const allowedHosts = options.allowedHosts;
   const extraHosts = new Set(
     Array.isArray(allowedHosts) ? allowedHosts.map((h) => h.toLowerCase()) : [],
@@ -49,9 +52,10 @@ export function createOriginHostPolicy(
 
   const originOk = (origin: string, host: string | undefined): boolean => {
     if (allowedOrigins === "*") return true;
-    if (typeof allowedOrigins === "function") return allowedOrigins(origin);
+    if (typeof allowedOrigins === "function")
+      return corsOriginNamed(allowedOrigins, origin) === true;
     if (allowedOrigins?.includes(origin)) return true;
-    if (allowedOrigins === undefined && corsListed?.has(origin)) return true;
+    if (corsOriginNamed(corsOrigin, origin)) return true;
     let url: URL;
     try {
       url = new URL(origin);

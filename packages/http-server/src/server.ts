@@ -12,24 +12,24 @@ import { parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import { answerPreflight, applyCors, resolveCors } from "./cors.js";
 import { checkEndpointPaths, reservedPaths } from "./endpoint-paths.js";
-import { InMemoryEventStore } from "./event-store.js";
 import { handleSseMessage, handleSseStream } from "./legacy-sse.js";
 import { DEFAULT_METRICS_PATH, noteRefusal, observe } from "./metrics.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
+import { createNotifier } from "./notifier.js";
+import { resolveEventStore, resolveMaxBodySize, resolveSessionTimeout } from "./option-aliases.js";
 import {
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_HOST,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-  DEFAULT_MAX_BODY_SIZE,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MESSAGES_ENDPOINT,
   DEFAULT_MODERN,
   DEFAULT_PORT,
-  DEFAULT_SESSION_TIMEOUT_MS,
   DEFAULT_SSE_ENDPOINT,
   DEFAULT_STREAM_ENDPOINT,
   type HTTPServerHandle,
+  type McpServerLike,
   type StartHTTPServerOptions,
 } from "./options.js";
 import { createOriginHostPolicy } from "./origin-host.js";
@@ -47,7 +47,11 @@ import { StatelessUpstream } from "./stateless.js";
 import { handleStreamable } from "./streamable-handler.js";
 import { loadPem, tlsError } from "./tls.js";
 
-export async function startHTTPServer(options: StartHTTPServerOptions): Promise<HTTPServerHandle> {
+export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
+  typedOptions: StartHTTPServerOptions<S>,
+): Promise<HTTPServerHandle> {
+  // Internally every server is only connected and closed: its SDK line does not matter.
+  const options = typedOptions as unknown as StartHTTPServerOptions;
   if (!options.createServer === !options.createUpstream) {
     throw new TypeError("startHTTPServer: pass exactly one of createServer or createUpstream");
   }
@@ -73,14 +77,13 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
   const ctx: ServerContext = {
     options,
     logger,
-    eventStore:
-      options.eventStore === false ? undefined : (options.eventStore ?? new InMemoryEventStore()),
+    eventStore: resolveEventStore(options),
     heartbeatMs,
-    maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    maxBodySize: resolveMaxBodySize(options),
     messagesEndpoint,
     sessions: new SessionRegistry(
       options.maxSessions ?? DEFAULT_MAX_SESSIONS,
-      options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS,
+      resolveSessionTimeout(options),
     ),
     stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
     upstreams: new SessionUpstreams(options, logger),
@@ -267,7 +270,14 @@ export async function startHTTPServer(options: StartHTTPServerOptions): Promise<
     return closing;
   };
 
-  return { close, url: `${tls ? "https" : "http"}://${urlHost}:${port}`, port, host, server };
+  return {
+    close,
+    notify: createNotifier(ctx.modern),
+    url: `${tls ? "https" : "http"}://${urlHost}:${port}`,
+    port,
+    host,
+    server,
+  };
 }
 
 /** Polls `busy` every 20 ms until it is false or `ms` have passed. */

@@ -85,17 +85,35 @@ export async function handleStreamable(
   res: ServerResponse,
   authInfo: AuthInfo | undefined,
 ): Promise<void> {
-  switch (req.method) {
-    case "POST":
-      return handlePost(ctx, req, res, authInfo);
-    case "GET":
-      return handleGet(ctx, req, res);
-    case "DELETE":
-      return handleDelete(ctx, req, res);
-    default:
-      throw new MethodNotAllowedError(ctx.options.stateless ? "POST" : "GET, POST, DELETE");
+  const release = holdSession(ctx, req);
+  try {
+    switch (req.method) {
+      case "POST":
+        return await handlePost(ctx, req, res, authInfo);
+      case "GET":
+        return await handleGet(ctx, req, res);
+      case "DELETE":
+        return await handleDelete(ctx, req, res);
+      default:
+        throw new MethodNotAllowedError(ctx.options.stateless ? "POST" : "GET, POST, DELETE");
+    }
+  } finally {
+    release();
   }
 }
+
+/**
+ * The session a request names is busy from its headers on, before its body is read: an upload
+ * slower than the idle timeout must not come back to a 404. What keeps it busy afterwards (a
+ * pending request, an open stream) takes over when this is released.
+ */
+function holdSession(ctx: ServerContext, req: IncomingMessage): () => void {
+  const id = ctx.stateless ? undefined : header(req, SESSION_HEADER);
+  const session = id ? ctx.sessions.get(id) : undefined;
+  return session instanceof StreamableSession && !session.closed ? session.hold() : noop;
+}
+
+const noop = () => undefined;
 
 async function handlePost(
   ctx: ServerContext,
@@ -129,7 +147,9 @@ async function dispatchPost(
     return;
   }
 
-  const post = { req, res, authInfo, sseAllowed: accept.sse, jsonAllowed: accept.json };
+  // enableJsonResponse: a client that takes JSON gets JSON, never a stream.
+  const sseAllowed = accept.sse && !(ctx.options.enableJsonResponse && accept.json);
+  const post = { req, res, authInfo, sseAllowed, jsonAllowed: accept.json };
   if (ctx.stateless) {
     // Stateless: session headers are ignored.
     checkProtocolVersion(req, ctx.stateless.negotiatedVersion);

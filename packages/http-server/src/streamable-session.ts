@@ -15,14 +15,14 @@ import {
 } from "@mcp-proxy/core";
 import { jsonTextOf } from "@mcp-proxy/core/internal";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { ParsedBody } from "./body.js";
-import type { EventStore } from "./event-store.js";
+import { EventNotAvailableError, type EventStore } from "./event-store.js";
 import { EventStream } from "./event-stream.js";
 import { Exchange, idKey } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
+import type { McpServerLike } from "./options.js";
 import { SseWriter } from "./sse-writer.js";
 
 export interface SessionSettings {
@@ -52,9 +52,12 @@ const progressTokenOf = (message: JSONRPCMessage): string | number | undefined =
 export class StreamableSession {
   readonly id: string;
   readonly upstream: Transport;
-  readonly server: Server | undefined;
+  readonly server: McpServerLike | undefined;
+  /** When the session last did something or stopped being busy: its idle clock starts here. */
   lastActivity = Date.now();
   readonly #s: SessionSettings;
+  /** HTTP requests for this session being handled (see hold()). */
+  #holds = 0;
   readonly #requests = new Map<string, Exchange>();
   readonly #progress = new Map<string | number, Exchange>();
   readonly #exchanges = new Set<Exchange>();
@@ -72,7 +75,7 @@ export class StreamableSession {
   constructor(
     id: string,
     upstream: Transport,
-    server: Server | undefined,
+    server: McpServerLike | undefined,
     settings: SessionSettings,
   ) {
     this.id = id;
@@ -101,11 +104,37 @@ export class StreamableSession {
 
   /** True while a request is in flight or a stream is attached (not idle). */
   get busy(): boolean {
-    return this.#requests.size > 0 || (this.#standalone?.attached ?? false);
+    return this.#holds > 0 || this.#requests.size > 0 || (this.#standalone?.attached ?? false);
   }
 
   get pendingCount(): number {
-    return this.#requests.size;
+    return this.#holds + this.#requests.size;
+  }
+
+  /**
+   * Counts the session busy until the returned release runs. Taken as soon as a request's
+   * headers name the session, so a body that uploads for longer than the idle timeout does
+   * not find its session reaped when it is finally read.
+   */
+  hold(): () => void {
+    this.#holds++;
+    this.#touch();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+      this.#touch();
+    };
+  }
+
+  /**
+   * Restarts the idle clock. Called whenever something that kept the session busy ends (a
+   * request, a stream): idleness counts from then, not from the last request, or a session
+   * whose stream outlived the timeout would be reaped the moment that stream dropped.
+   */
+  #touch(): void {
+    this.lastActivity = Date.now();
   }
 
   /** Forwards a POSTed body. Requests keep `res` open until answered; otherwise 202. */
@@ -178,23 +207,27 @@ export class StreamableSession {
     lastEventId: string | undefined,
   ): Promise<void> {
     this.lastActivity = Date.now();
-    const writer = new SseWriter(res, headers, this.#s.heartbeatMs);
+    // Opened only once a resume is known to be possible: a refusal still needs its status line.
+    const open = () => {
+      const writer = new SseWriter(res, headers, this.#s.heartbeatMs);
+      writer.onClose(() => this.#touch());
+      return writer;
+    };
     const store = this.#s.eventStore;
     if (lastEventId !== undefined && store) {
       const streamId = store.getStreamIdForEventId
         ? await store.getStreamIdForEventId(lastEventId)
         : this.#standaloneStream().id;
-      // Unknown or fully evicted ids end the stream: there is nothing to replay.
+      // An id the store cannot place, or another session's: refused (409) like a partial replay.
       if (streamId === undefined || !this.#streamIds.has(streamId)) {
-        writer.end();
-        return;
+        throw new EventNotAvailableError(lastEventId, "unknown");
       }
       // A finished request stream is gone from the map: replay it and end.
       const stream = this.#streams.get(streamId) ?? this.#finishedStream(streamId);
-      await stream.resume(writer, lastEventId);
+      await stream.resume(lastEventId, open, (id) => this.#streamIds.has(id));
       return;
     }
-    this.#standaloneStream().attach(writer);
+    this.#standaloneStream().attach(open());
   }
 
   /** Ends the session: pending requests get an error at once, streams end, the upstream closes. */
@@ -320,6 +353,7 @@ export class StreamableSession {
   }
 
   #exchangeDone(exchange: Exchange): void {
+    this.#touch();
     this.#exchanges.delete(exchange);
     for (const [key, e] of this.#requests) if (e === exchange) this.#requests.delete(key);
     for (const [token, e] of this.#progress) if (e === exchange) this.#progress.delete(token);

@@ -2,15 +2,14 @@
 // an SDK Server connected over an in-process pair (createServer). Either way
 // the session sees one started Transport.
 import type { IncomingMessage } from "node:http";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { createInProcessPair } from "./in-process.js";
-import type { StartHTTPServerOptions } from "./options.js";
+import type { McpServerLike, StartHTTPServerOptions } from "./options.js";
 import { TimedUpstream } from "./upstream-timing.js";
 
 export interface OpenedUpstream {
   transport: Transport;
-  server?: Server;
+  server?: McpServerLike;
 }
 
 /**

@@ -48,8 +48,18 @@ export interface ModernGatewayOptions {
   restartWindowMs?: number;
   /** How the gateway introduces itself to the upstream. */
   clientInfo?: { name: string; version: string };
+  /**
+   * Told the resource URIs a `subscriptions/listen` stream subscribed to (in front of a 2025-era
+   * upstream, after the gateway subscribed them upstream); returns the release, run when the
+   * stream ends. For embedders whose own upstream is not the gateway's (the reference package's
+   * `onListenSubscriptions`). A hook that rejects fails the listen request.
+   */
+  onListenSubscriptions?: ListenSubscriptionsHandler;
   logger?: Logger;
 }
+
+/** See `ModernGatewayOptions.onListenSubscriptions`. */
+export type ListenSubscriptionsHandler = (uris: string[]) => Promise<() => void>;
 
 export const DEFAULT_UPSTREAM_PROTOCOL: UpstreamProtocol = "legacy";
 export const DEFAULT_MAX_UPSTREAMS = 8;
@@ -65,9 +75,10 @@ export const DEFAULT_GATEWAY_CLIENT_INFO = { name: "mcp-proxy", version: "1.0.0"
 
 /** The options with every default applied (`advertisedVersions` stays optional: it falls back at use). */
 export type ResolvedGatewayOptions = Required<
-  Omit<ModernGatewayOptions, "logger" | "advertisedVersions">
+  Omit<ModernGatewayOptions, "logger" | "advertisedVersions" | "onListenSubscriptions">
 > & {
   logger: Logger;
+  onListenSubscriptions: ListenSubscriptionsHandler | undefined;
   advertisedVersions: readonly string[] | undefined;
 };
 
@@ -89,6 +100,7 @@ export function resolveGatewayOptions(options: ModernGatewayOptions): ResolvedGa
     clientInfo: DEFAULT_GATEWAY_CLIENT_INFO,
     logger: silentLogger,
     advertisedVersions: undefined,
+    onListenSubscriptions: undefined,
     ...stripUndefined(options),
     createUpstream: options.createUpstream,
   };

@@ -109,7 +109,11 @@ export class ModernGateway {
       answer: (round, message) => this.#answer(round, message),
       complete,
     });
-    this.#listeners = new LegacyListeners(this.#subscriptions, this.#pool, { isClosed, complete });
+    this.#listeners = new LegacyListeners(this.#subscriptions, this.#pool, {
+      isClosed,
+      complete,
+      onListenSubscriptions: this.#o.onListenSubscriptions,
+    });
     this.#tools = new ToolSchemaCache(
       (profile) => this.#pool.acquire(undefined, profile),
       this.#o.requestTimeoutMs,
@@ -226,6 +230,16 @@ export class ModernGateway {
    */
   async toolInputSchema(name: string, clientCapabilities?: unknown): Promise<unknown> {
     return this.#tools.get(name, capabilityProfile(clientCapabilities));
+  }
+
+  /**
+   * Delivers a change notification (`notifications/tools/list_changed`, prompts, resources, or
+   * `notifications/resources/updated` with its uri) to the open listen streams that opted into
+   * it, as if a 2025-era upstream had sent it. For embedders whose changes do not come from the
+   * gateway's upstream. Streams relayed to a 2026-07-28 upstream are that upstream's to feed.
+   */
+  publish(notification: JSONRPCNotification): void {
+    if (!this.#closed) this.#subscriptions.dispatch(notification);
   }
 
   /** Closes every upstream (idempotent): in-flight requests get errors, listeners a graceful end. */

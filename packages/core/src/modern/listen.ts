@@ -9,6 +9,7 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { JsonRpcErrorCodes } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
+import type { ListenSubscriptionsHandler } from "./gateway-options.js";
 import type { UpstreamPool } from "./pool.js";
 import { type ModernSink, safeNotify, safeRespond } from "./sink.js";
 import { agreedFilter, type Listener, type SubscriptionRegistry } from "./subscriptions.js";
@@ -17,6 +18,8 @@ import { META } from "./versions.js";
 /** What the listen streams need from the gateway that owns them. */
 export interface ListenHooks {
   isClosed(): boolean;
+  /** The embedder's hook for the URIs a stream subscribed to (see ModernGatewayOptions). */
+  onListenSubscriptions?: ListenSubscriptionsHandler;
   /** Completes a result the 2026 way for `method`. */
   complete(result: Record<string, unknown>, method: string): Record<string, unknown>;
 }
@@ -54,6 +57,22 @@ export class LegacyListeners {
       acked: false,
       deliver: (n) => safeNotify(sink, n),
     };
+    let release: (() => void) | undefined;
+    const hook = this.#hooks.onListenSubscriptions;
+    if (hook && listener.uris.size > 0) {
+      try {
+        release = await hook([...listener.uris]);
+      } catch (error) {
+        return safeRespond(
+          sink,
+          jsonRpcError(
+            request.id,
+            JsonRpcErrorCodes.INTERNAL_ERROR,
+            `subscriptions/listen: resource subscriptions refused: ${(error as Error)?.message ?? String(error)}`,
+          ) as JSONRPCErrorResponse,
+        );
+      }
+    }
     const fresh = this.#subscriptions.add(listener);
     await Promise.all(
       fresh.map((uri) =>
@@ -69,6 +88,11 @@ export class LegacyListeners {
         this.#ends.delete(onClose);
         for (const uri of this.#subscriptions.remove(listener)) {
           void this.#pool.all((u) => this.#pool.subscribe(u, "resources/unsubscribe", uri));
+        }
+        try {
+          release?.();
+        } catch {
+          // The embedder's release failing must not keep the stream from ending.
         }
         if (graceful) {
           safeRespond(sink, {
