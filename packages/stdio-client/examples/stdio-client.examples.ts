@@ -1,7 +1,13 @@
 // The README's examples, type-checked with the package so they cannot rot.
 // In your own project, import from "@mcp-proxy/stdio-client".
+import { Client as ClientV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHttpClientTransport, startStdioServer } from "../src/index.js";
+import {
+  resolveVersionNegotiation,
+  ServerType,
+  StreamableHttpClientTransport,
+  startStdioServer,
+} from "../src/index.js";
 
 /** Serve this process's stdin/stdout, forwarding to a remote server; exit when stdin ends. */
 export async function stdioFront(): Promise<void> {
@@ -40,4 +46,45 @@ export async function pinnedEra(): Promise<void> {
     url: "https://mcp.example.com/mcp",
     protocol: "legacy", // never send a 2026-07-28 request; "modern" requires one
   });
+}
+
+/** The reference package's call, unchanged: `mcp-proxy`'s startStdioServer options. */
+export async function fromReference(): Promise<void> {
+  await startStdioServer({
+    serverType: ServerType.SSE,
+    url: "http://127.0.0.1:8080/sse",
+  });
+}
+
+/** The reference's transportOptions: request headers and reconnection are honoured. */
+export async function fromReferenceWithHeaders(token: string): Promise<void> {
+  await startStdioServer({
+    serverType: ServerType.HTTPStream,
+    url: "https://mcp.example.com/mcp",
+    upstreamProtocol: "legacy", // the reference's default; ours is "auto"
+    transportOptions: {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      reconnectionOptions: {
+        initialReconnectionDelay: 1_000,
+        maxReconnectionDelay: 30_000,
+        reconnectionDelayGrowFactor: 1.5,
+        maxRetries: 2,
+      },
+    },
+  });
+}
+
+/** Bring your own SDK Client: the handle then carries it, and the Server made for it. */
+export async function bringYourOwnClient(): Promise<void> {
+  const handle = await startStdioServer({
+    serverType: ServerType.HTTPStream,
+    url: "https://mcp.example.com/mcp",
+    initStreamClient: async () =>
+      new ClientV2(
+        { name: "my-proxy", version: "1.0.0" },
+        { versionNegotiation: resolveVersionNegotiation("auto") },
+      ),
+  });
+  handle.client?.getServerVersion(); // the remote's name and version
+  await handle.closed;
 }

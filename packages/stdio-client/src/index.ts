@@ -1,17 +1,23 @@
+// The reference's name for the `protocol` values, which core defines.
+export type { UpstreamProtocol } from "@mcp-proxy/core";
 export type { RemoteTransportKind } from "./auto-transport.js";
 export { AutoClientTransport } from "./auto-transport.js";
 export type { RemoteProtocol } from "./era-transport.js";
 export { DEFAULT_MAX_INPUT_ROUNDS } from "./modern-client.js";
-export type { HttpClientOptions } from "./options.js";
+export type { HttpClientOptions, ReconnectOptions } from "./options.js";
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RECONNECT_GROW_FACTOR,
   DEFAULT_RECONNECT_INITIAL_DELAY_MS,
   DEFAULT_RECONNECT_MAX_ATTEMPTS,
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from "./options.js";
+export type { ReferenceTransportOptions } from "./reference-options.js";
+export { resolveVersionNegotiation, ServerType } from "./reference-options.js";
 export { DEFAULT_PROBE_TIMEOUT_MS } from "./remote-probe.js";
+export type { SdkClientLike, SdkServerLike } from "./sdk-proxy.js";
 export { SseClientTransport } from "./sse-client.js";
 export type { SseEvent } from "./sse-parser.js";
 export { SseParser } from "./sse-parser.js";

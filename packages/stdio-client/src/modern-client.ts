@@ -30,12 +30,11 @@ import type {
   JSONRPCRequest,
   RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
-import { backoffDelay, pause } from "./backoff.js";
+import { backoffDelay, maxReconnectAttempts, pause } from "./backoff.js";
 import { requestTimeout, transportAbortController } from "./http.js";
 import { errorResponse } from "./messages.js";
 import { type ModernAnswer, type ModernHttp, modernPost } from "./modern-post.js";
 import { legacyResult, modernRequest, untagged } from "./modern-translate.js";
-import { DEFAULT_RECONNECT_MAX_ATTEMPTS } from "./options.js";
 import { RemoteTools } from "./remote-tools.js";
 
 /** Most input_required rounds one local request may take before it is failed. */
@@ -232,13 +231,18 @@ export class ModernClientTransport implements Transport {
     let failures = 0;
     let opened = false;
     while (!signal.aborted) {
-      if (failures >= DEFAULT_RECONNECT_MAX_ATTEMPTS) {
+      const reconnect = this.#http.options.reconnect;
+      if (failures >= maxReconnectAttempts(reconnect)) {
         this.#logger.error(
           `Giving up on the subscriptions/listen stream after ${failures} failed attempts`,
         );
         return;
       }
-      if (failures > 0 && !(await pause(backoffDelay(failures), signal))) return;
+      if (
+        failures > 0 &&
+        !(await pause(backoffDelay(failures, undefined, undefined, reconnect), signal))
+      )
+        return;
       let acked = false;
       const since = Date.now();
       let answer: ModernAnswer | undefined;

@@ -12,8 +12,26 @@ export const DEFAULT_RECONNECT_INITIAL_DELAY_MS = 250;
 export const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
 /** Consecutive failed reconnection attempts before a stream is given up. */
 export const DEFAULT_RECONNECT_MAX_ATTEMPTS = 8;
+/** Factor the delay bound grows by per failed attempt. */
+export const DEFAULT_RECONNECT_GROW_FACTOR = 2;
 /** How long close() waits for the session DELETE, ms. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * How dropped event streams (Streamable HTTP GET and response streams, the 2026-07-28 listen
+ * stream) are reopened. Each delay is drawn at random up to a bound ("full jitter") that starts
+ * at `initialDelay` and grows by `growFactor` per failure, capped at `maxDelay`.
+ */
+export interface ReconnectOptions {
+  /** Bound of the first delay, ms. Default {@link DEFAULT_RECONNECT_INITIAL_DELAY_MS}. */
+  initialDelay?: number;
+  /** Largest delay, ms (also caps a server's `retry:`). Default {@link DEFAULT_RECONNECT_MAX_DELAY_MS}. */
+  maxDelay?: number;
+  /** Growth of the bound per failed attempt, at least 1. Default {@link DEFAULT_RECONNECT_GROW_FACTOR}. */
+  growFactor?: number;
+  /** Failed attempts in a row before a stream is given up, at least 1. Default {@link DEFAULT_RECONNECT_MAX_ATTEMPTS}. */
+  maxAttempts?: number;
+}
 
 /** Options of the HTTP client transports (and of startStdioServer). */
 export interface HttpClientOptions {
@@ -39,6 +57,8 @@ export interface HttpClientOptions {
    * body, ms. Event streams have no idle limit. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}.
    */
   requestTimeout?: number;
+  /** Reconnection of dropped event streams; every field has a default. */
+  reconnect?: ReconnectOptions;
   /** Where diagnostics go. Default: silent for the transports, stderr for startStdioServer. */
   logger?: Logger;
   /**

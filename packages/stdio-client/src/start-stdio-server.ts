@@ -1,13 +1,29 @@
 // startStdioServer: this process speaks MCP on its stdin/stdout and forwards
 // every message to a remote server: unchanged when the local client and the
 // server speak the same era (2025: Streamable HTTP or SSE; 2026-07-28), else
-// translated in whichever direction is needed.
+// translated in whichever direction is needed. Given an SDK Server or Client
+// (the reference's initStdioServer / initStreamClient), it relays through
+// those objects instead.
 import { bridge, createStderrLogger, type Logger } from "@mcp-proxy/core";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { AutoClientTransport, type RemoteTransportKind } from "./auto-transport.js";
 import { EraTransport, type RemoteProtocol } from "./era-transport.js";
 import { LocalEraTransport } from "./local-era-transport.js";
 import type { HttpClientOptions } from "./options.js";
+import {
+  headersRecord,
+  type ReferenceStdioOptions,
+  resolveReferenceOptions,
+  unsupportedTransportOptions,
+} from "./reference-options.js";
+import {
+  createSdkTransport,
+  type SdkClientLike,
+  type SdkServerLike,
+  startSdkProxy,
+} from "./sdk-proxy.js";
 import { StdioStreamTransport } from "./stdio-transport.js";
 import { StreamableHttpClientTransport } from "./streamable-http-client.js";
 
@@ -16,8 +32,16 @@ export const DEFAULT_TRANSPORT: RemoteTransportKind = "auto";
 /** The protocol era used when none is given. */
 export const DEFAULT_PROTOCOL: RemoteProtocol = "auto";
 
-/** Options of {@link startStdioServer}. */
-export interface StartStdioServerOptions extends HttpClientOptions {
+/**
+ * Options of {@link startStdioServer}. The reference package's names
+ * (`serverType`, `upstreamProtocol`, `transportOptions`) are accepted beside
+ * ours; see {@link ReferenceStdioOptions}.
+ */
+export interface StartStdioServerOptions<
+  S extends SdkServerLike = Server,
+  C extends SdkClientLike = Client,
+> extends HttpClientOptions,
+    ReferenceStdioOptions {
   /** The remote MCP endpoint, e.g. `https://example.com/mcp` (or `/sse` for an SSE server). */
   url: string | URL;
   /**
@@ -48,20 +72,43 @@ export interface StartStdioServerOptions extends HttpClientOptions {
    * and `--log-file` do). Called once, with the transport not yet started.
    */
   wrapRemote?: (remote: Transport) => Transport;
+  /**
+   * Bring your own SDK Server (1.x or 2.x) for the stdio side. Given this or
+   * `initStreamClient`, messages are relayed through SDK objects (core's
+   * `proxyServer`) instead of bridged, and the remote is connected before
+   * `startStdioServer` resolves. Default there: a 1.x `Server` with the
+   * remote's name, version and capabilities.
+   */
+  initStdioServer?: () => Promise<S>;
+  /**
+   * Bring your own SDK Client (1.x or 2.x) for the remote side; it is
+   * connected over this package's transports (`protocol` still applies to
+   * them; a 2.x Client's own `versionNegotiation` is yours to set, see
+   * `resolveVersionNegotiation`). Default there: a 1.x `Client` named
+   * "mcp-proxy".
+   */
+  initStreamClient?: () => Promise<C>;
 }
 
-export interface StdioServerHandle {
+export interface StdioServerHandle<S = Server, C = Client> {
   /** Ends the remote session (DELETE) and stops reading stdin; idempotent. */
   close(): Promise<void>;
   /** Resolves once everything is closed, e.g. after stdin ended. */
   closed: Promise<void>;
+  /** The SDK Server on stdio: only with `initStdioServer` or `initStreamClient`. */
+  server?: S;
+  /** The SDK Client connected to the remote: only with `initStdioServer` or `initStreamClient`. */
+  client?: C;
 }
 
 /**
  * Builds the remote-side transport for `options.transport` and `protocol`; it
  * picks its leg by the local client's era on the first message.
  */
-export function createRemoteTransport(options: StartStdioServerOptions, logger: Logger): Transport {
+export function createRemoteTransport(
+  options: HttpClientOptions & Pick<StartStdioServerOptions, "url" | "transport" | "protocol">,
+  logger: Logger,
+): Transport {
   const kind = options.transport ?? DEFAULT_TRANSPORT;
   const protocol = options.protocol ?? DEFAULT_PROTOCOL;
   const httpOptions: HttpClientOptions = { ...options, logger };
@@ -99,18 +146,46 @@ export function createRemoteTransport(options: StartStdioServerOptions, logger: 
  * the local side is listening; the remote connection is made with the first
  * message, so connection and auth failures answer that message as JSON-RPC
  * errors. When stdin ends, the remote session is ended and `closed` resolves.
+ * With `initStdioServer` or `initStreamClient`, the remote is connected first
+ * (its failures reject) and the handle carries the `server` and `client`.
+ * Throws a TypeError for options that disagree or cannot be honoured.
  */
-export async function startStdioServer(
-  options: StartStdioServerOptions,
-): Promise<StdioServerHandle> {
-  const logger = options.logger ?? createStderrLogger("info");
-  const created = createRemoteTransport(options, logger);
-  const remote = options.wrapRemote ? options.wrapRemote(created) : created;
-  const local = new StdioStreamTransport(
-    options.stdin ?? process.stdin,
-    options.stdout ?? process.stdout,
-    logger,
-  );
+export async function startStdioServer<
+  S extends SdkServerLike = Server,
+  C extends SdkClientLike = Client,
+>(options: StartStdioServerOptions<S, C>): Promise<StdioServerHandle<S, C>> {
+  const sdkPath = options.initStdioServer !== undefined || options.initStreamClient !== undefined;
+  // Only SDK objects can take the SDK transport, and only it takes these options.
+  const sdkTransport = sdkPath && unsupportedTransportOptions(options.transportOptions).length > 0;
+  if (sdkTransport) refuseBesideSdkTransport(options);
+  const resolved = resolveReferenceOptions(options, { sdkTransport });
+  const logger = resolved.logger ?? createStderrLogger("info");
+  const stdin = resolved.stdin ?? process.stdin;
+  const stdout = resolved.stdout ?? process.stdout;
+
+  if (sdkPath) {
+    const created = sdkTransport
+      ? await createSdkTransport(
+          resolved.url,
+          resolved.transport ?? DEFAULT_TRANSPORT,
+          options.transportOptions ?? {},
+          sdkHeaders(resolved),
+        )
+      : createRemoteTransport(resolved, logger);
+    const remote = resolved.wrapRemote ? resolved.wrapRemote(created) : created;
+    return startSdkProxy<S, C>({
+      remote,
+      initStdioServer: resolved.initStdioServer,
+      initStreamClient: resolved.initStreamClient,
+      stdin,
+      stdout,
+      logger,
+    });
+  }
+
+  const created = createRemoteTransport(resolved, logger);
+  const remote = resolved.wrapRemote ? resolved.wrapRemote(created) : created;
+  const local = new StdioStreamTransport(stdin, stdout, logger);
   const handle = await bridge(local, remote, {
     onError: (error, side) =>
       logger.debug(`${side === "a" ? "stdio" : "remote"} side: ${error.message}`),
@@ -120,4 +195,46 @@ export async function startStdioServer(
     close: () => handle.close(),
     closed: handle.closed.then(() => undefined),
   };
+}
+
+/** Our options that the SDK transport has no way to take. */
+const NOT_FOR_SDK_TRANSPORT = [
+  "getHeaders",
+  "sslCa",
+  "sslCert",
+  "sslKey",
+  "connectTimeout",
+  "requestTimeout",
+  "reconnect",
+] as const;
+
+/**
+ * The SDK transport is chosen for `transportOptions` only it can honour; our
+ * options it cannot take are refused rather than dropped, naming the field
+ * that chose it.
+ */
+function refuseBesideSdkTransport(
+  options: StartStdioServerOptions<SdkServerLike, SdkClientLike>,
+): void {
+  const chosenBy = unsupportedTransportOptions(options.transportOptions)[0]?.option;
+  const why = `the SDK transport is used because of ${chosenBy}`;
+  for (const name of NOT_FOR_SDK_TRANSPORT) {
+    if (options[name] !== undefined)
+      throw new TypeError(`${name} cannot be honoured: ${why}, and it has no such option`);
+  }
+  const [name, protocol] =
+    options.protocol !== undefined
+      ? ["protocol", options.protocol]
+      : ["upstreamProtocol", options.upstreamProtocol];
+  if (protocol !== undefined && protocol !== "legacy")
+    throw new TypeError(
+      `${name} "${protocol}" cannot be honoured: ${why}; set versionNegotiation on the Client of initStreamClient (resolveVersionNegotiation) instead`,
+    );
+}
+
+/** `headers` and `bearer` as the SDK transport's extra request headers (bearer wins, as on our path). */
+function sdkHeaders(options: HttpClientOptions): Record<string, string> {
+  const headers = headersRecord(options.headers) ?? {};
+  if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
+  return headers;
 }

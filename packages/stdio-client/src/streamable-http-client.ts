@@ -15,7 +15,7 @@ import {
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { type Dispatcher, request } from "undici";
-import { backoffDelay, pause } from "./backoff.js";
+import { backoffDelay, maxReconnectAttempts, pause } from "./backoff.js";
 import {
   buildHeaders,
   createDispatcher,
@@ -34,11 +34,7 @@ import {
   methodOf,
   receiveEventData,
 } from "./messages.js";
-import {
-  DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_RECONNECT_MAX_ATTEMPTS,
-  type HttpClientOptions,
-} from "./options.js";
+import { DEFAULT_CLOSE_TIMEOUT_MS, type HttpClientOptions } from "./options.js";
 import { SseParser } from "./sse-parser.js";
 
 const ACCEPT_POST = "application/json, text/event-stream";
@@ -339,11 +335,17 @@ export class StreamableHttpClientTransport implements Transport {
     const stop = () => this.#closed || this.#sessionLost || signal.aborted || done();
     for (;;) {
       if (stop()) return;
-      if (failures >= DEFAULT_RECONNECT_MAX_ATTEMPTS) {
+      if (failures >= maxReconnectAttempts(this.#options.reconnect)) {
         this.#logger.error(`Giving up on the ${label} after ${failures} failed attempts`);
         return;
       }
-      if (wait && !(await pause(backoffDelay(failures + 1, this.#serverRetry), signal))) return;
+      const delay = backoffDelay(
+        failures + 1,
+        this.#serverRetry,
+        undefined,
+        this.#options.reconnect,
+      );
+      if (wait && !(await pause(delay, signal))) return;
       if (stop()) return;
       wait = true;
       let response: Dispatcher.ResponseData;

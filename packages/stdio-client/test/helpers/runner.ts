@@ -17,6 +17,13 @@ export interface RunnerOptions {
   sslKey?: string;
   connectTimeout?: number;
   requestTimeout?: number;
+  /** The reference package's names (JSON-able forms only). */
+  serverType?: "SSE" | "HTTPStream";
+  upstreamProtocol?: "legacy" | "auto" | "modern";
+  transportOptions?: {
+    requestInit?: { headers?: Record<string, string> | [string, string][] };
+    reconnectionOptions?: Record<string, number>;
+  };
 }
 
 export interface Runner {
