@@ -108,3 +108,11 @@ export type { SharedConnectOptions, SharedUpstreamOptions } from "./shared-upstr
 export { SharedUpstream } from "./shared-upstream.js";
 export type { LoggingLevel } from "./shared-upstream-levels.js";
 export { LOGGING_LEVELS } from "./shared-upstream-levels.js";
+export type {
+  AcquireListenSubscriptionsOptions,
+  UpstreamBridge,
+  UpstreamBridgeOptions,
+  UpstreamLease,
+  UpstreamNotificationSink,
+} from "./upstream-bridge.js";
+export { acquireListenSubscriptions, getUpstreamBridge } from "./upstream-bridge.js";
