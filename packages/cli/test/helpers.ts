@@ -1,6 +1,9 @@
 // Runs the BUILT binary (dist/bin.js) as a child process, as users do, and
 // cleans every process it started up after each test.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -134,7 +137,16 @@ export function textOf(result: unknown): string {
   return content[0]!.text;
 }
 
-/** afterEach: close clients, then SIGTERM every binary still running (SIGKILL if it hangs). */
+const tempDirs = new Set<string>();
+
+/** A fresh directory under the OS temp dir, removed by `cleanup()`. */
+export function tempDir(prefix: string): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** afterEach: close clients, SIGTERM every binary still running (SIGKILL if it hangs), remove temp dirs. */
 export async function cleanup(): Promise<void> {
   await Promise.allSettled([...clients].map((c) => c.close()));
   clients.clear();
@@ -146,4 +158,6 @@ export async function cleanup(): Promise<void> {
       clearTimeout(timer);
     }),
   );
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }

@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, connectClient, startProxy, textOf } from "./helpers.js";
+import { cleanup, connectClient, startProxy, tempDir, textOf } from "./helpers.js";
 
 afterEach(cleanup);
 
@@ -47,7 +46,7 @@ describe("timeouts, restarts and logs", () => {
   });
 
   it("--log-file writes JSON Lines of the traffic; --debug prints it on stderr", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "mcp-proxy-log-")), "traffic.jsonl");
+    const file = join(tempDir("mcp-proxy-log-"), "traffic.jsonl");
     const proxy = await startProxy(["--log-file", file, "--debug", "--", "node", ECHO_SERVER]);
     expect(proxy.stderr()).toContain(`traffic log:     ${file}`);
     const client = await connectClient(`${proxy.url}/mcp`);

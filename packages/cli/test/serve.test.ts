@@ -1,6 +1,3 @@
-import { mkdtempSync, realpathSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ECHO_SERVER, isAlive, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -10,6 +7,7 @@ import {
   INITIALIZE_BODY,
   postMcp,
   startProxy,
+  tempDir,
   textOf,
 } from "./helpers.js";
 
@@ -76,7 +74,7 @@ describe("mcp-proxy [options] -- <command>", () => {
   });
 
   it("passes --env and --cwd to the child, never MCP_PROXY_* variables", async () => {
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), "mcp-proxy-cwd-")));
+    const dir = tempDir("mcp-proxy-cwd-");
     const proxy = await startProxy(
       ["--env", "GREETING=hello world", "--cwd", dir, "--", "node", ECHO_SERVER],
       {

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { type HTTPServerHandle, startHTTPServer } from "@mcp-proxy/http-server";
@@ -7,7 +6,7 @@ import { ECHO_SERVER } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN, cleanup, spawnBin, textOf } from "./helpers.js";
+import { BIN, cleanup, spawnBin, tempDir, textOf } from "./helpers.js";
 
 const servers: HTTPServerHandle[] = [];
 const clients: Client[] = [];
@@ -82,7 +81,7 @@ describe("mcp-proxy stdio <url>", () => {
         new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] }),
     });
     servers.push(server);
-    const file = join(mkdtempSync(join(tmpdir(), "mcp-proxy-stdio-")), "traffic.jsonl");
+    const file = join(tempDir("mcp-proxy-stdio-"), "traffic.jsonl");
     const { client, stderr, errors } = await stdioClient([
       "stdio",
       "--debug",
@@ -110,7 +109,7 @@ describe("mcp-proxy stdio <url>", () => {
 
 describe("mcp-proxy tap -- <command>", () => {
   it("logs a whole exchange as JSON Lines to --log-file; stdout carries only the protocol", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "mcp-proxy-tap-")), "traffic.jsonl");
+    const file = join(tempDir("mcp-proxy-tap-"), "traffic.jsonl");
     const { client } = await stdioClient([
       "tap",
       "--log-file",
