@@ -90,8 +90,9 @@ export function parseArgv(
       inline = eq === -1 ? undefined : arg.slice(eq + 1);
       spec = findFlag(specs, written);
       if (!spec && written.startsWith("no-")) {
+        // Every boolean flag, as in the reference CLI (yargs): `--no-stateless` undoes an env var.
         const negated = findFlag(specs, written.slice(3));
-        if (negated?.negatable) {
+        if (negated?.kind === "boolean" && negated.name !== "help" && negated.name !== "version") {
           if (inline !== undefined)
             throw new UsageError(`${arg.slice(0, eq)} does not take a value`);
           options[negated.name] = false;
@@ -105,7 +106,15 @@ export function parseArgv(
 
     if (spec.kind === "boolean") {
       if (inline === undefined) {
-        options[spec.name] = true;
+        // `--stateless false` as the reference CLI (yargs) reads it: exactly true or false after
+        // a boolean flag is its value, not a command (no MCP server is called true or false).
+        const next = argv[i];
+        if (next === "true" || next === "false") {
+          options[spec.name] = next === "true";
+          i++;
+        } else {
+          options[spec.name] = true;
+        }
       } else {
         const value = parseBooleanWord(inline);
         if (value === undefined)

@@ -69,12 +69,14 @@ export interface ServeConfig {
   gracefulShutdownTimeout: number;
   requestTimeout: number;
   connectionTimeout: number;
+  /** Also given as --sessionIdleTimeout (the reference CLI's name). */
   sessionTimeout?: number;
   maxSessions?: number;
   maxUpstreams?: number;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
-  maxBodySize?: number;
+  /** false: no limit (`--maxBodySize 0`). */
+  maxBodySize?: number | false;
   eventStore: boolean;
   eventStoreMaxEvents: number;
   restart: RestartPolicy;
@@ -123,7 +125,9 @@ export function parseCommandLine(argv: readonly string[], env: Env): Invocation 
   });
   if (parsed.options.help === true) return { kind: "help", mode };
   if (parsed.options.version === true) return { kind: "version" };
-  const values = new Values(resolveOptions(parsed.options, env, specs), specs);
+  const resolved = resolveOptions(parsed.options, env, specs);
+  refuseUnsupported(resolved, specs);
+  const values = new Values(resolved, specs);
   switch (mode) {
     case "serve":
       return { kind: "serve", config: buildServeConfig(values, parsed.positionals, env) };
@@ -131,6 +135,19 @@ export function parseCommandLine(argv: readonly string[], env: Env): Invocation 
       return { kind: "tap", config: buildTapConfig(values, parsed.positionals, env) };
     case "stdio":
       return { kind: "stdio", config: buildStdioConfig(values, parsed.positionals) };
+  }
+}
+
+/** Reference CLI flags we recognise but do not offer (`refused`): a usage error with the way out. */
+function refuseUnsupported(values: Record<string, SourcedValue>, specs: readonly FlagSpec[]): void {
+  for (const spec of specs) {
+    const v = spec.refused === undefined ? undefined : values[spec.name];
+    if (!v) continue;
+    // `--no-tunnel` (or MCP_PROXY_TUNNEL=false) asks for what we do anyway.
+    const off =
+      v.value === false || (typeof v.value === "string" && parseBooleanWord(v.value) === false);
+    if (spec.kind === "boolean" && off) continue;
+    throw new UsageError(`${v.source} is not supported: ${spec.refused}`);
   }
 }
 
@@ -317,6 +334,14 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
   if ((sslCert === undefined) !== (sslKey === undefined)) {
     throw new UsageError("--sslCert and --sslKey go together: give both to serve HTTPS");
   }
+  const sslCa = values.string("sslCa");
+  // Alone it would be silently unused: the server would speak plain HTTP.
+  if (sslCa !== undefined && sslCert === undefined) {
+    throw new UsageError(
+      `${values.source("sslCa")} is used by the HTTPS server only: give it with --sslCert and --sslKey`,
+    );
+  }
+  const maxBodySize = values.integer("maxBodySize");
   const apiKey = values.string("apiKey");
   // `--apiKey "$KEY"` with KEY unset must not quietly serve without auth.
   if (apiKey !== undefined && apiKey.trim() === "") {
@@ -344,7 +369,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     cors,
     ...optional("allowedOrigins", allowedOrigins.length > 0 ? allowedOrigins : undefined),
     ...optional("allowedHosts", allowedHosts.length > 0 ? allowedHosts : undefined),
-    ...optional("sslCa", values.string("sslCa")),
+    ...optional("sslCa", sslCa),
     ...optional("sslCert", sslCert),
     ...optional("sslKey", sslKey),
     ...optional("keepAliveTimeout", values.integer("keepAliveTimeout")),
@@ -355,7 +380,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     ...optional("sessionTimeout", values.integer("sessionTimeout")),
     ...optional("maxSessions", values.integer("maxSessions")),
     ...optional("maxUpstreams", values.integer("maxUpstreams")),
-    ...optional("maxBodySize", values.integer("maxBodySize")),
+    ...optional("maxBodySize", maxBodySize === 0 ? (false as const) : maxBodySize),
     eventStore: values.boolean("eventStore", true),
     eventStoreMaxEvents: values.integer("eventStoreMaxEvents") ?? DEFAULT_EVENT_STORE_MAX_EVENTS,
     restart: values.choice<RestartPolicy>("restart") ?? "never",

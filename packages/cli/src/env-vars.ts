@@ -3,6 +3,7 @@
 // (the API key must not leak into a server's environment: LESSONS 7).
 import type { RawValue } from "./argv.js";
 import { envVarName, type FlagSpec } from "./flags.js";
+import { UsageError } from "./usage-error.js";
 
 export const ENV_PREFIX = "MCP_PROXY_";
 
@@ -12,13 +13,18 @@ export interface SourcedValue {
   source: string;
 }
 
-/** Merges command-line options over MCP_PROXY_* variables. Empty variables count as unset. */
+/**
+ * Merges command-line options over MCP_PROXY_* variables. Empty variables count as unset. An
+ * alias (`aliasOf`) is stored under the flag it names, keeping its own source for messages; the
+ * command line wins over variables, but the two names with different values in the same place
+ * are refused.
+ */
 export function resolveOptions(
   cli: Record<string, RawValue>,
   env: Readonly<Record<string, string | undefined>>,
   specs: readonly FlagSpec[],
 ): Record<string, SourcedValue> {
-  const out: Record<string, SourcedValue> = {};
+  const fromEnv: Record<string, SourcedValue> = {};
   for (const spec of specs) {
     if (spec.name === "help" || spec.name === "version") continue;
     const name = envVarName(spec.name);
@@ -31,12 +37,30 @@ export function resolveOptions(
             .map((v) => v.trim())
             .filter((v) => v !== "")
         : raw;
-    out[spec.name] = { value, source: name };
+    put(fromEnv, spec.aliasOf ?? spec.name, { value, source: name });
   }
+  const fromCli: Record<string, SourcedValue> = {};
   for (const [name, value] of Object.entries(cli)) {
-    out[name] = { value, source: `--${name}` };
+    const spec = specs.find((s) => s.name === name);
+    put(fromCli, spec?.aliasOf ?? name, { value, source: `--${name}` });
   }
-  return out;
+  return { ...fromEnv, ...fromCli };
+}
+
+function put(into: Record<string, SourcedValue>, name: string, value: SourcedValue): void {
+  const other = into[name];
+  if (other && !sameValue(other.value, value.value)) {
+    throw new UsageError(
+      `${other.source} and ${value.source} are one setting and disagree ("${String(other.value)}" vs "${String(value.value)}"); give one of them`,
+    );
+  }
+  into[name] = value;
+}
+
+function sameValue(a: RawValue, b: RawValue): boolean {
+  const number = (v: RawValue) =>
+    typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+  return JSON.stringify(a) === JSON.stringify(b) || number(a) === number(b);
 }
 
 /** MCP_PROXY_* variables that match no flag of any mode: likely typos worth a warning. */

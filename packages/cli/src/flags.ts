@@ -21,12 +21,25 @@ export interface FlagSpec {
   /** Inclusive bounds for integer flags. */
   min?: number;
   max?: number;
-  /** Boolean flags that default to true and can be turned off with `--no-<name>`. */
+  /**
+   * Boolean flags that default to true: help shows their `--no-<name>`. (Every boolean flag
+   * accepts `--no-<name>`, as the reference CLI's do; only these need it.)
+   */
   negatable?: boolean;
   /** Separator of several values in the env var of a list flag. */
   envSeparator?: "," | "\n";
   /** Short alias (`-h`). */
   short?: string;
+  /**
+   * This flag is another name of the flag `aliasOf` (the reference CLI's spelling): its value is
+   * read and validated as that flag's. Both given with different values is a usage error.
+   */
+  aliasOf?: string;
+  /**
+   * A flag of the reference CLI that we recognise but do not offer: setting it (other than to
+   * false) is a usage error with this reason, which names a way out. Hidden from help and README.
+   */
+  refused?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -56,6 +69,11 @@ const CHILD = "Child process";
 const LOGGING = "Logging";
 
 const MAX_MS = 2_147_483_647;
+
+// The reference CLI opens a public tunnel by a flag. We do not: the proxy spawns a process for
+// whoever connects, so publishing it is a decision for a tool made for that, set up on purpose.
+const NO_TUNNEL =
+  "mcp-proxy opens no public tunnel; run one in front of it instead (e.g. `cloudflared tunnel --url http://127.0.0.1:8080` or `ngrok http 8080`, for the proxy's --host/--port), with --apiKey set and --allowedHost <the tunnel's host name>";
 
 const HELP: FlagSpec = {
   name: "help",
@@ -333,6 +351,16 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     max: MAX_MS,
   },
   {
+    name: "sessionIdleTimeout",
+    kind: "integer",
+    group: SESSIONS,
+    description: "Same as --sessionTimeout (the reference CLI's name for it); give one of the two",
+    valueName: "ms",
+    aliasOf: "sessionTimeout",
+    min: 0,
+    max: MAX_MS,
+  },
+  {
     name: "maxSessions",
     kind: "integer",
     group: SESSIONS,
@@ -355,10 +383,11 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "maxBodySize",
     kind: "integer",
     group: SESSIONS,
-    description: "Largest accepted request body in bytes (413 beyond)",
+    description:
+      "Largest accepted request body in bytes (413 beyond); 0 no limit (only behind a gateway that limits bodies itself)",
     valueName: "bytes",
     defaultLabel: `${DEFAULT_MAX_BODY_SIZE} (10 MiB)`,
-    min: 1,
+    min: 0,
   },
   {
     name: "eventStore",
@@ -400,6 +429,21 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   HELP,
   VERSION,
+  {
+    name: "tunnel",
+    kind: "boolean",
+    group: SERVER,
+    description: "Not supported (the reference CLI's public tunnel)",
+    refused: NO_TUNNEL,
+  },
+  {
+    name: "tunnelSubdomain",
+    kind: "string",
+    group: SERVER,
+    description: "Not supported (the reference CLI's tunnel subdomain)",
+    valueName: "name",
+    refused: NO_TUNNEL,
+  },
 ];
 
 /** Flags of `mcp-proxy stdio <url>`. */

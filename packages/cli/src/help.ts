@@ -48,11 +48,19 @@ const NOTES: Record<Mode, string> = {
     "belongs to the command, untouched. Every flag is also read from MCP_PROXY_<NAME> (e.g.",
     "MCP_PROXY_API_KEY, MCP_PROXY_SSE_ENDPOINT); flags win. kebab-case works too (--sse-endpoint).",
     "No MCP_PROXY_* variable is passed on to the child (only what --env sets explicitly).",
+    "The reference CLI's --tunnel is not supported: run a tunnel (cloudflared, ngrok) in front.",
   ].join("\n  "),
   stdio:
     "Every flag is also read from MCP_PROXY_<NAME> (e.g. MCP_PROXY_BEARER). Nothing but MCP goes to stdout.",
   tap: "stdin and stdout carry only the protocol; the log goes to stderr or --log-file.",
 };
+
+/** The flags help and the README show: all but help/version (listed apart) and refused ones. */
+function shownFlags(mode: Mode): FlagSpec[] {
+  return FLAGS_BY_MODE[mode].filter(
+    (s) => s.name !== "help" && s.name !== "version" && s.refused === undefined,
+  );
+}
 
 function optionLabel(spec: FlagSpec): string {
   const value = spec.valueName ? ` <${spec.valueName}>` : "";
@@ -86,8 +94,7 @@ export function createProgram(mode: Mode, version: string): CAC {
       DESCRIPTION[mode],
     )
     .usage(USAGE[mode]);
-  for (const spec of FLAGS_BY_MODE[mode]) {
-    if (spec.name === "help" || spec.name === "version") continue;
+  for (const spec of shownFlags(mode)) {
     const value = spec.valueName ? ` <${spec.valueName}>` : "";
     command.option(`--${kebabCase(spec.name)}${value}`, spec.description);
   }
@@ -100,7 +107,7 @@ export function createProgram(mode: Mode, version: string): CAC {
     );
     const examples = out.findIndex((s) => s.title === "Examples");
     const at = examples === -1 ? out.length : examples;
-    out.splice(at, 0, ...groupedOptions(FLAGS_BY_MODE[mode]), {
+    out.splice(at, 0, ...groupedOptions(FLAGS_BY_MODE[mode].filter((s) => !s.refused)), {
       title: "Notes",
       body: `  ${NOTES[mode]}`,
     });
@@ -132,11 +139,9 @@ export function printVersion(version: string): void {
 
 /** Markdown table of a mode's flags with their env vars, for the README. */
 export function flagTableMarkdown(mode: Mode): string {
-  const rows = FLAGS_BY_MODE[mode]
-    .filter((s) => s.name !== "help" && s.name !== "version")
-    .map((s) => {
-      const choices = s.choices ? ` (${s.choices.join(", ")})` : "";
-      return `| \`${optionLabel(s).replace(/\|/g, "\\|")}\` | \`${envVarName(s.name)}\` | ${s.defaultLabel ?? ""} | ${s.description}${choices} |`;
-    });
+  const rows = shownFlags(mode).map((s) => {
+    const choices = s.choices ? ` (${s.choices.join(", ")})` : "";
+    return `| \`${optionLabel(s).replace(/\|/g, "\\|")}\` | \`${envVarName(s.name)}\` | ${s.defaultLabel ?? ""} | ${s.description}${choices} |`;
+  });
   return ["| flag | env var | default | what |", "|---|---|---|---|", ...rows].join("\n");
 }
