@@ -272,7 +272,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: "list",
     group: SECURITY,
     description:
-      "Allowed CORS origin (repeatable), also trusted by the Origin check; * for any (the Origin check still applies: see --allowedOrigin), off to disable CORS",
+      "Allowed CORS origin (repeatable), also trusted by the Origin check; * for any (which turns the browser Origin check off; the Host check stays), off to disable CORS",
     valueName: "origin",
     defaultLabel: "origins that pass the Origin check",
     envSeparator: ",",
