@@ -34,6 +34,10 @@ export const ErrorCodes = {
   SHUTTING_DOWN: "ERR_SHUTTING_DOWN",
   /** Every upstream the proxy may run is busy: 503 with Retry-After. */
   UPSTREAMS_BUSY: "ERR_UPSTREAMS_BUSY",
+  /** A stream cannot be resumed from a Last-Event-ID: the event was evicted or never issued (409). */
+  EVENT_NOT_AVAILABLE: "ERR_EVENT_NOT_AVAILABLE",
+  /** The authorization server (its metadata or keys) could not be reached to check a token (503). */
+  AUTH_UNAVAILABLE: "ERR_AUTH_UNAVAILABLE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -119,11 +123,13 @@ const WIRE: Partial<Record<ErrorCode, WireError>> = {
   ERR_METHOD_NOT_FOUND: { status: 404, jsonRpcCode: JsonRpcErrorCodes.METHOD_NOT_FOUND },
   ERR_METHOD_NOT_ALLOWED: { status: 405, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_NOT_ACCEPTABLE: { status: 406, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
+  ERR_EVENT_NOT_AVAILABLE: { status: 409, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_BODY_TOO_LARGE: { status: 413, jsonRpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, jsonRpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
   ERR_TOO_MANY_SESSIONS: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_SHUTTING_DOWN: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAMS_BUSY: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
+  ERR_AUTH_UNAVAILABLE: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_EXITED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_CLOSED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_SPAWN_FAILED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },

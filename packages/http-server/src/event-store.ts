@@ -1,15 +1,52 @@
 // Resumability storage: every SSE event gets an id; a client reconnecting with
 // Last-Event-ID receives what it missed. The in-memory store is bounded per
-// stream and in total, evicting the oldest events first.
+// stream and in total, evicting the oldest events first. A resume it cannot
+// serve whole is refused, never replayed in part.
+import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export type StreamId = string;
 export type EventId = string;
 
+/**
+ * A stream cannot be resumed after `eventId`: events after it were evicted, or it was never
+ * issued (on this session). Answered with 409 and a JSON-RPC error, so the client learns it
+ * missed messages instead of getting a stream with a silent gap.
+ *
+ * Why 409: the spec makes replay a MAY and names no status for a refused one
+ * (2025-11-25 basic/transports, "Resumability and Redelivery"). 404 would tell the client its
+ * session is gone (it MUST then re-initialize), and 400 is what the spec uses for malformed
+ * requests (a bad session header or protocol version), while this request was well formed: it
+ * conflicts with what the server still holds, which the client resolves by reconnecting without
+ * Last-Event-ID. 410 Gone fits the words but is cacheable by default. The SDK's own server
+ * answers 409 for its other resume conflict (a stream already connected).
+ */
+export class EventNotAvailableError extends McpProxyError {
+  override readonly name = "EventNotAvailableError";
+  readonly eventId: EventId;
+  /** "evicted": events after it were dropped by the store's bounds; "unknown": never issued here. */
+  readonly reason: "evicted" | "unknown";
+  constructor(eventId: EventId, reason: "evicted" | "unknown", options?: { cause?: unknown }) {
+    super(
+      ErrorCodes.EVENT_NOT_AVAILABLE,
+      `Conflict: event ${eventId.slice(0, 200)} ${reason === "evicted" ? "is no longer available" : "is unknown"}; reconnect without Last-Event-ID`,
+      options,
+    );
+    this.eventId = eventId;
+    this.reason = reason;
+  }
+}
+
 /** Compatible with the SDK's EventStore; `removeStream` lets sessions free their events early. */
 export interface EventStore {
   storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId>;
   getStreamIdForEventId?(eventId: EventId): Promise<StreamId | undefined>;
+  /**
+   * Sends every event of `lastEventId`'s stream after it, in order, and resolves to that stream.
+   * When it cannot send all of them it should reject, preferably with EventNotAvailableError;
+   * resolving to `""` (the SDK's example store's answer for an unknown id) counts as unknown.
+   * Either way the client gets 409, and nothing sent before is written.
+   */
   replayEventsAfter(
     lastEventId: EventId,
     { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
@@ -76,19 +113,27 @@ export class InMemoryEventStore implements EventStore {
     return parsed && this.#streams.has(parsed.streamId) ? parsed.streamId : undefined;
   }
 
+  /** Rejects with EventNotAvailableError when an event after `lastEventId` was evicted, or it is unknown. */
   async replayEventsAfter(
     lastEventId: EventId,
     { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
   ): Promise<StreamId> {
     const parsed = parseEventId(lastEventId);
-    if (!parsed) return "";
-    const stream = this.#streams.get(parsed.streamId);
-    if (!stream) return "";
-    // Copy: sends may await while new events arrive.
-    for (const id of [...stream.ids]) {
-      const event = this.#events.get(id);
-      if (event && event.seq > parsed.seq) await send(id, event.message);
+    const stream = parsed && this.#streams.get(parsed.streamId);
+    if (!parsed || !stream || parsed.seq < 1 || parsed.seq >= stream.next) {
+      throw new EventNotAvailableError(lastEventId, "unknown");
     }
+    // Eviction takes the oldest first, so what is kept is one run of seqs ending at next - 1.
+    const oldestKept = stream.next - stream.ids.length;
+    if (parsed.seq + 1 < oldestKept) throw new EventNotAvailableError(lastEventId, "evicted");
+    // Taken before the first send: sends may await while new events arrive and old ones are
+    // evicted, which must not open a gap in what was just checked to be whole.
+    const missed: Array<[EventId, JSONRPCMessage]> = [];
+    for (const id of stream.ids) {
+      const event = this.#events.get(id);
+      if (event && event.seq > parsed.seq) missed.push([id, event.message]);
+    }
+    for (const [id, message] of missed) await send(id, message);
     return parsed.streamId;
   }
 

@@ -4,7 +4,12 @@
 // reconnects with Last-Event-ID gets each missed event exactly once.
 import type { Logger } from "@mcp-proxy/core";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import type { EventStore } from "./event-store.js";
+import {
+  type EventId,
+  EventNotAvailableError,
+  type EventStore,
+  type StreamId,
+} from "./event-store.js";
 import type { SseWriter } from "./sse-writer.js";
 
 /** Messages kept in memory for a stream with no response attached (oldest dropped beyond). */
@@ -41,19 +46,53 @@ export class EventStream {
     });
   }
 
-  /** Replays events after `lastEventId` into `writer`, then attaches it for live events. */
-  resume(writer: SseWriter, lastEventId: string): Promise<void> {
+  /**
+   * Replays the events after `lastEventId` into the response `open` starts, then attaches it for
+   * live events. Rejects with EventNotAvailableError, without calling `open` (so no headers are
+   * out and the caller can answer 409), when the store cannot replay every missed event or names
+   * a stream `owns` refuses (the spec forbids replaying another stream's messages).
+   */
+  resume(
+    lastEventId: EventId,
+    open: () => SseWriter,
+    owns: (streamId: StreamId) => boolean,
+  ): Promise<void> {
     const store = this.#store;
-    return this.#enqueue(async () => {
+    let refusal: EventNotAvailableError | undefined;
+    const step = this.#enqueue(async () => {
+      // Held until the store has answered: a refusal cannot follow a partial replay, and a
+      // store that fails half-way (the SDK shape has no way to say "evicted") refuses too.
+      const missed: Array<[EventId, JSONRPCMessage]> = [];
+      let streamId: StreamId;
+      try {
+        if (!store) throw new EventNotAvailableError(lastEventId, "unknown");
+        streamId = await store.replayEventsAfter(lastEventId, {
+          send: async (eventId, message) => void missed.push([eventId, message]),
+        });
+      } catch (error) {
+        if (!(error instanceof EventNotAvailableError)) {
+          this.#logger.warn("event store replay failed", { stream: this.id, error });
+        }
+        refusal =
+          error instanceof EventNotAvailableError
+            ? error
+            : new EventNotAvailableError(lastEventId, "unknown", { cause: error });
+        return;
+      }
+      // "" is how the SDK's example store says unknown.
+      if (streamId === "" || !owns(streamId)) {
+        refusal = new EventNotAvailableError(lastEventId, "unknown");
+        return;
+      }
       // The replay covers whatever was buffered.
       this.#buffer = [];
-      if (store) {
-        await store.replayEventsAfter(lastEventId, {
-          send: async (eventId, message) => writer.writeMessage(message, eventId),
-        });
-      }
+      const writer = open();
+      for (const [eventId, message] of missed) writer.writeMessage(message, eventId);
       if (this.#done) writer.end();
       else this.#setWriter(writer);
+    });
+    return step.then(() => {
+      if (refusal) throw refusal;
     });
   }
 

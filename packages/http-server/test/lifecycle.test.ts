@@ -2,10 +2,12 @@
 // streams carry heartbeats; close() ends streams, lets in-flight requests
 // finish and releases everything; /ping and /health.
 
+import net from "node:net";
 import { isAlive, waitFor } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
 import {
   JSON_HEADERS,
+  onCleanup,
   pidRecordingEchoUpstream,
   postMcp,
   rawInitialize,
@@ -91,6 +93,61 @@ describe("lifecycle", () => {
     // The stream ended rather than hanging.
     await stream.text().catch(() => "");
     await expect(fetch(`${handle.url}/ping`)).rejects.toThrow();
+  });
+
+  it("close() lets a request in onUnhandledRequest finish and refuses the ones after it", async () => {
+    let entered = 0;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handle = await startEcho({
+      closeGracePeriod: 30_000,
+      onUnhandledRequest: async (_req, res) => {
+        entered++;
+        await released;
+        res
+          .writeHead(200, { "Content-Type": "text/plain", "Content-Length": "11" })
+          .end("custom done");
+      },
+    });
+    // A raw socket, so that a second request can follow on the same kept-alive connection
+    // (a new connection is refused outright once the server stops listening).
+    const socket = net.connect(handle.port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    onCleanup(async () => socket.destroy());
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+    });
+    const socketClosed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${handle.port}\r\n\r\n`;
+    socket.write(get("/custom"));
+    await waitFor(() => entered === 1);
+    const closing = handle.close();
+    let closed = false;
+    void closing.then(() => {
+      closed = true;
+    });
+    socket.write(get("/after-close"));
+    const fresh = await fetch(`${handle.url}/also-after-close`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    expect([0, 503]).toContain(fresh);
+    // Give close() time to (wrongly) finish: a longer wait only makes a bug easier to see.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    await socketClosed;
+    const responses = received.split(/(?=HTTP\/1\.1 )/);
+    expect(responses[0]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(responses[0]).toMatch(/\r\n\r\ncustom done$/);
+    // The request that came after close() began was refused, or its connection closed first.
+    if (responses.length > 1) expect(responses[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(responses.length).toBeLessThanOrEqual(2);
+    expect(entered).toBe(1);
   });
 
   it("serves /ping always and /health from the readiness hook", async () => {
