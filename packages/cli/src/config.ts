@@ -18,6 +18,7 @@ import {
   STDIO_FLAGS,
   TAP_FLAGS,
 } from "./flags.js";
+import { isLoopbackHost } from "./startup-banner.js";
 import { UsageError } from "./usage-error.js";
 
 export type RestartPolicy = "never" | "on-failure";
@@ -54,6 +55,8 @@ export interface ServeConfig {
   modern: boolean;
   upstreamProtocol: "legacy" | "auto" | "modern";
   apiKey?: string;
+  /** OAuth 2.1 resource server: tokens of these issuers, for this audience, with these scopes. */
+  oauth?: OAuthConfig;
   /**
    * false: CORS off; otherwise the allowed origins ("*" for any; absent: every origin that
    * passed the Origin check) and extra allowed request headers.
@@ -81,6 +84,13 @@ export interface ServeConfig {
   eventStoreMaxEvents: number;
   restart: RestartPolicy;
   logging: LoggingConfig;
+}
+
+export interface OAuthConfig {
+  issuers: string[];
+  /** Absent: the proxy's own URL with the stream endpoint. */
+  audience?: string;
+  scopes: string[];
 }
 
 export interface StdioConfig {
@@ -349,6 +359,8 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
       `${values.source("apiKey")} is empty; give a key, or leave the flag out to serve without one`,
     );
   }
+  const host = values.string("host") ?? DEFAULT_HOST;
+  const oauth = buildOAuth(values, host, apiKey);
   const allowedOrigins = values.list("allowedOrigin");
   const allowedHosts = values.list("allowedHost");
   const optional = <K extends string, V>(key: K, value: V | undefined) =>
@@ -357,7 +369,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
   return {
     child,
     port: values.integer("port") ?? DEFAULT_PORT,
-    host: values.string("host") ?? DEFAULT_HOST,
+    host,
     streamEndpoint,
     sseEndpoint,
     stateless,
@@ -366,6 +378,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     upstreamProtocol:
       values.choice<ServeConfig["upstreamProtocol"]>("upstreamProtocol") ?? "legacy",
     ...optional("apiKey", apiKey),
+    ...optional("oauth", oauth),
     cors,
     ...optional("allowedOrigins", allowedOrigins.length > 0 ? allowedOrigins : undefined),
     ...optional("allowedHosts", allowedHosts.length > 0 ? allowedHosts : undefined),
@@ -387,6 +400,72 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     metrics: values.boolean("metrics", false),
     logging: buildLogging(values),
   };
+}
+
+/**
+ * The OAuth flags: issuers over https (http only on a loopback address: the keys that sign tokens
+ * come from there), an audience that is a URL, and neither beside --apiKey (a bearer token would
+ * be either). The audience cannot be guessed on an all-interfaces bind.
+ */
+function buildOAuth(
+  values: Values,
+  host: string,
+  apiKey: string | undefined,
+): OAuthConfig | undefined {
+  const issuers = values.list("oauthIssuer");
+  const audience = values.string("oauthAudience");
+  const scope = values.string("oauthScope");
+  if (issuers.length === 0) {
+    for (const name of ["oauthAudience", "oauthScope"]) {
+      if (values.has(name))
+        throw new UsageError(
+          `${values.source(name)} needs --oauthIssuer (the authorization server)`,
+        );
+    }
+    return undefined;
+  }
+  if (apiKey !== undefined) {
+    throw new UsageError(
+      `${values.source("apiKey")} and ${values.source("oauthIssuer")} exclude each other: a bearer token is either the key or an OAuth token`,
+    );
+  }
+  for (const issuer of issuers) {
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      throw new UsageError(`${values.source("oauthIssuer")} expects a URL, got "${issuer}"`);
+    }
+    const loopbackHttp = url.protocol === "http:" && isLoopbackHost(url.hostname);
+    if (url.protocol !== "https:" && !loopbackHttp) {
+      throw new UsageError(
+        `${values.source("oauthIssuer")} must be an https URL (http only on a loopback address), got "${issuer}"`,
+      );
+    }
+  }
+  if (audience !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(audience);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.hash !== "") {
+      throw new UsageError(
+        `${values.source("oauthAudience")} expects the http(s) URL clients use, e.g. https://mcp.example.com/mcp, got "${audience}"`,
+      );
+    }
+  } else if (["0.0.0.0", "::", "[::]", ""].includes(host)) {
+    throw new UsageError(
+      `--oauthIssuer with --host ${host || '""'} needs --oauthAudience: the URL clients use (e.g. https://mcp.example.com/mcp), which tokens must name`,
+    );
+  }
+  const scopes = (scope ?? "").split(/\s+/).filter((s) => s !== "");
+  for (const s of scopes) {
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
+      throw new UsageError(`${values.source("oauthScope")}: "${s}" is not a scope name`);
+  }
+  return { issuers, ...(audience ? { audience } : {}), scopes };
 }
 
 function buildTapConfig(values: Values, positionals: string[], env: Env): TapConfig {

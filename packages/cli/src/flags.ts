@@ -64,6 +64,7 @@ import {
 const GENERAL = "General";
 const SERVER = "HTTP server";
 const SECURITY = "Security";
+const OAUTH = "OAuth";
 const SESSIONS = "Sessions and limits";
 const CHILD = "Child process";
 const LOGGING = "Logging";
@@ -266,6 +267,32 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     group: SECURITY,
     description: "Require this key in the X-API-Key header (or as a Bearer token)",
     valueName: "key",
+  },
+  {
+    name: "oauthIssuer",
+    kind: "list",
+    group: OAUTH,
+    description:
+      "Require OAuth access tokens (JWT) from this authorization server, as an OAuth 2.1 resource server with RFC 9728 metadata (repeatable; https, or http on a loopback address)",
+    valueName: "url",
+    envSeparator: ",",
+  },
+  {
+    name: "oauthAudience",
+    kind: "string",
+    group: OAUTH,
+    description:
+      "The resource URL tokens must name in aud: the URL clients use for the stream endpoint (required with --host 0.0.0.0 or ::)",
+    valueName: "url",
+    defaultLabel: "http://<host>:<port><streamEndpoint>",
+  },
+  {
+    name: "oauthScope",
+    kind: "string",
+    group: OAUTH,
+    description:
+      "Scopes every token must carry, space-separated (403 insufficient_scope otherwise)",
+    valueName: "'scopes'",
   },
   {
     name: "corsOrigin",

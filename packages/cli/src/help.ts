@@ -30,6 +30,7 @@ const EXAMPLES: Record<Mode, string[]> = {
   serve: [
     "mcp-proxy --port 8080 -- npx -y @modelcontextprotocol/server-everything",
     'mcp-proxy --apiKey "$KEY" --host 0.0.0.0 --stateless -- python server.py --verbose',
+    "mcp-proxy --host 0.0.0.0 --oauthIssuer https://auth.example.com --oauthAudience https://mcp.example.com/mcp --oauthScope mcp -- node server.js",
     "MCP_PROXY_PORT=9000 mcp-proxy --server stream --endpoint /rpc uvx some-server",
   ],
   stdio: [

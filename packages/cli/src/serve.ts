@@ -184,6 +184,15 @@ export async function runServe(
     closeGracePeriod: Math.floor(config.gracefulShutdownTimeout / 2),
     logger,
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    ...(config.oauth
+      ? {
+          oauth: {
+            issuer: config.oauth.issuers,
+            scopes: config.oauth.scopes,
+            ...(config.oauth.audience ? { audience: config.oauth.audience } : {}),
+          },
+        }
+      : {}),
     ...(config.allowedOrigins
       ? { allowedOrigins: config.allowedOrigins.includes("*") ? "*" : config.allowedOrigins }
       : {}),
@@ -211,7 +220,7 @@ export async function runServe(
       `${startupLines(config, handle.url, label, packageVersion()).join("\n")}\n`,
     );
   }
-  const warning = exposureWarning(config.host, config.apiKey);
+  const warning = exposureWarning(config.host, config.apiKey ?? config.oauth?.issuers[0]);
   if (warning) process.stderr.write(`${warning.join("\n")}\n`);
   logger.debug("proxy options", {
     stateless: config.stateless,

@@ -23,12 +23,19 @@ export function startupLines(
       `  eras:            ${config.modern ? `2025-era sessions and 2026-07-28 (stateless, shared children per capability profile, upstream: ${config.upstreamProtocol})` : "2025-era only (--no-modern)"}`,
     );
   }
-  lines.push(
-    `  auth:            ${config.apiKey ? "API key required (X-API-Key or Authorization: Bearer)" : "off"}`,
-  );
+  lines.push(`  auth:            ${authLine(config, baseUrl)}`);
   if (config.metrics) lines.push(`  metrics:         ${baseUrl}/metrics (Prometheus)`);
   if (config.logging.logFile) lines.push(`  traffic log:     ${config.logging.logFile}`);
   return lines;
+}
+
+function authLine(config: ServeConfig, baseUrl: string): string {
+  if (config.apiKey) return "API key required (X-API-Key or Authorization: Bearer)";
+  const oauth = config.oauth;
+  if (!oauth) return "off";
+  const audience = oauth.audience ?? `${baseUrl}${config.streamEndpoint ?? config.sseEndpoint}`;
+  const scopes = oauth.scopes.length > 0 ? `, scope ${oauth.scopes.join(" ")}` : "";
+  return `OAuth bearer tokens from ${oauth.issuers.join(", ")} for ${audience}${scopes}`;
 }
 
 function modeOf(config: ServeConfig): string {
@@ -44,9 +51,9 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(h) || h.startsWith("127.");
 }
 
-/** The warning box for a non-loopback bind without an API key, or undefined. */
-export function exposureWarning(host: string, apiKey: string | undefined): string[] | undefined {
-  if (apiKey || isLoopbackHost(host)) return undefined;
+/** The warning box for a non-loopback bind without auth (`guard`: the API key or OAuth issuer), or undefined. */
+export function exposureWarning(host: string, guard: string | undefined): string[] | undefined {
+  if (guard || isLoopbackHost(host)) return undefined;
   const where = ALL_INTERFACES.has(host.toLowerCase())
     ? `ALL interfaces (${host || "unspecified"})`
     : host;
@@ -55,7 +62,7 @@ export function exposureWarning(host: string, apiKey: string | undefined): strin
     bar,
     `!! WARNING: listening on ${where} WITHOUT an API key.`,
     "!! Anyone who can reach this port can use the server, and through it run whatever",
-    "!! it can do on this machine. Set --apiKey (or MCP_PROXY_API_KEY), or --host 127.0.0.1.",
+    "!! it can do on this machine. Set --apiKey (or MCP_PROXY_API_KEY), --oauthIssuer, or --host 127.0.0.1.",
     bar,
   ];
 }

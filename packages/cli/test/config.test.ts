@@ -29,6 +29,61 @@ describe("serve config", () => {
     );
   });
 
+  it("parses the OAuth flags and their MCP_PROXY_OAUTH_* mirrors", () => {
+    expect(
+      serveConfig([
+        "--oauthIssuer",
+        "https://auth.example.com",
+        "--oauth-issuer",
+        "http://127.0.0.1:9000",
+        "--oauthAudience",
+        "https://mcp.example.com/mcp",
+        "--oauthScope",
+        " mcp  tools:read ",
+        "node",
+        "s.js",
+      ]).oauth,
+    ).toEqual({
+      issuers: ["https://auth.example.com", "http://127.0.0.1:9000"],
+      audience: "https://mcp.example.com/mcp",
+      scopes: ["mcp", "tools:read"],
+    });
+    const env = {
+      MCP_PROXY_OAUTH_ISSUER: "https://a.example.com,https://b.example.com",
+      MCP_PROXY_OAUTH_SCOPE: "mcp",
+    };
+    expect(serveConfig(["node", "s.js"], env).oauth).toEqual({
+      issuers: ["https://a.example.com", "https://b.example.com"],
+      scopes: ["mcp"],
+    });
+    expect(serveConfig(["node", "s.js"]).oauth).toBeUndefined();
+  });
+
+  it("refuses unsafe or incomplete OAuth flags with a usage error", () => {
+    const issuer = ["--oauthIssuer", "https://auth.example.com"];
+    expect(() => serveConfig(["--oauthIssuer", "http://auth.example.com", "x"])).toThrow(
+      /--oauthIssuer must be an https URL \(http only on a loopback address\)/,
+    );
+    expect(() =>
+      serveConfig(["x"], { MCP_PROXY_OAUTH_ISSUER: "http://10.0.0.1/realms/mcp" }),
+    ).toThrow(/MCP_PROXY_OAUTH_ISSUER must be an https URL/);
+    for (const loopback of ["http://localhost:9000", "http://127.0.0.1", "http://[::1]:9"])
+      expect(serveConfig(["--oauthIssuer", loopback, "x"]).oauth?.issuers).toEqual([loopback]);
+    expect(() => serveConfig(["--oauthIssuer", "not a url", "x"])).toThrow(/expects a URL/);
+    expect(() => serveConfig(["--oauthScope", "mcp", "x"])).toThrow(/needs --oauthIssuer/);
+    expect(() => serveConfig(["--oauthAudience", "https://m.example/mcp", "x"])).toThrow(
+      /needs --oauthIssuer/,
+    );
+    expect(() => serveConfig([...issuer, "--apiKey", "k", "x"])).toThrow(/exclude each other/);
+    expect(() => serveConfig([...issuer, "--host", "0.0.0.0", "x"])).toThrow(
+      /needs --oauthAudience/,
+    );
+    expect(() => serveConfig([...issuer, "--oauthAudience", "urn:mcp", "x"])).toThrow(
+      /expects the http\(s\) URL clients use/,
+    );
+    expect(() => serveConfig([...issuer, "--oauthScope", 'a"b', "x"])).toThrow(/not a scope/);
+  });
+
   it("has documented defaults", () => {
     const c = serveConfig(["node", "s.js"]);
     expect(c).toMatchObject({

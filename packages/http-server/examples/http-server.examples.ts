@@ -1,7 +1,9 @@
 // README snippets, type-checked with the package (see tsconfig "include").
 // Each function is one snippet; the README copies the region between the markers.
+import http from "node:http";
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import Provider, { errors } from "oidc-provider";
 import { InMemoryEventStore, startHTTPServer } from "../src/index.js";
 
 export async function createServerExample() {
@@ -94,4 +96,60 @@ export async function protocolErasExample() {
   });
   // #endregion protocolEras
   return handle;
+}
+
+export async function oauthExample() {
+  // #region oauth
+  // A stdio server for hosted clients: tokens from your authorization server, bound to this URL.
+  const handle = await startHTTPServer({
+    createUpstream: () => new ChildProcessTransport({ command: "my-mcp-server" }),
+    host: "0.0.0.0",
+    port: 8080,
+    oauth: {
+      issuer: "https://auth.example.com", // its RFC 8414 / OpenID metadata names the JWKS
+      audience: "https://mcp.example.com/mcp", // the URL clients use (TLS ends in front of us)
+      scopes: ["mcp"], // required of every token; 403 insufficient_scope otherwise
+      resourceMetadata: { resource_name: "Example tools" },
+    },
+  });
+  // #endregion oauth
+  return handle;
+}
+
+export function authorizationServerExample() {
+  // #region authorizationServer
+  // oidc-provider as the authorization server at https://auth.example.com: JWT access tokens
+  // bound to the proxy's resource URLs (RFC 8707), authorization code + PKCE for hosted clients,
+  // dynamic client registration (RFC 7591) for clients that register themselves.
+  const resources = ["https://mcp.example.com/mcp", "https://mcp.example.com/sse"];
+  const provider = new Provider("https://auth.example.com", {
+    jwks: {
+      keys: [
+        /* your ES256 private JWK(s); publish a new one before signing with it */
+      ],
+    },
+    scopes: ["openid", "offline_access", "mcp"],
+    pkce: { required: () => true },
+    features: {
+      registration: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => resources[0],
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: unknown, resource: string) => {
+          if (!resources.includes(resource)) throw new errors.InvalidTarget();
+          return {
+            scope: "mcp",
+            audience: resource,
+            accessTokenTTL: 3600,
+            accessTokenFormat: "jwt",
+            jwt: { sign: { alg: "ES256" } },
+          };
+        },
+      },
+    },
+    // findAccount, interactions (the login page) and an adapter (storage) are yours to add.
+  });
+  http.createServer(provider.callback()).listen(3000); // behind your TLS terminator
+  // #endregion authorizationServer
 }

@@ -1,19 +1,38 @@
-// Authentication of every request except /ping, /health and preflight: the API
-// key (constant-time) and the pluggable authenticate hook. Runs before any
-// session or upstream is touched.
+// Authentication of every request except /ping, /health, preflight and OAuth
+// metadata: the API key (constant-time), the pluggable authenticate hook, or
+// OAuth tokens (oauth.ts). Runs before any session or upstream is touched.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { referenceChallenge } from "./challenge.js";
+import type { ResourceServer } from "./oauth.js";
 import type { AuthenticateResult, StartHTTPServerOptions } from "./options.js";
 
-/** A 401 that carries whether the client used a bearer token (for WWW-Authenticate). */
+/** A 401 with its `WWW-Authenticate` challenge (RFC 9110 §15.5.2: every 401 names a scheme). */
 export class UnauthorizedError extends McpProxyError {
   override readonly name = "UnauthorizedError";
+  /** Whether the client sent a bearer token. */
   readonly bearer: boolean;
-  constructor(message: string, bearer: boolean) {
+  readonly challenge: string;
+  /**
+   * The default challenge tells a client that presented a bearer token it was refused (RFC 6750
+   * §3.1), and one that sent none only the scheme.
+   */
+  constructor(message: string, bearer: boolean, challenge?: string) {
     super(ErrorCodes.UNAUTHORIZED, message);
     this.bearer = bearer;
+    this.challenge = challenge ?? (bearer ? 'Bearer error="invalid_token"' : "Bearer");
+  }
+}
+
+/** A 403 for a valid token without the scopes this server requires (RFC 6750 §3.1 `insufficient_scope`). */
+export class InsufficientScopeError extends McpProxyError {
+  override readonly name = "InsufficientScopeError";
+  readonly challenge: string;
+  constructor(message: string, challenge: string) {
+    super(ErrorCodes.FORBIDDEN, message);
+    this.challenge = challenge;
   }
 }
 
@@ -24,7 +43,8 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-function bearerToken(req: IncomingMessage): string | undefined {
+/** The token of an `Authorization: Bearer` header, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+(.+)$/i.exec(header);
@@ -39,9 +59,27 @@ function toAuthInfo(result: AuthenticateResult): AuthInfo | undefined {
   return result;
 }
 
-export function createAuthenticator(options: StartHTTPServerOptions): Authenticator | undefined {
+/**
+ * The check every request goes through: OAuth tokens when `oauth` names an issuer (`resourceServer`),
+ * else the API key and/or the authenticate hook, whose 401s carry the challenge fields of the
+ * reference package's `oauth` shape when it is given.
+ */
+export function createAuthenticator(
+  options: StartHTTPServerOptions,
+  resourceServer?: ResourceServer,
+): Authenticator | undefined {
+  if (resourceServer) return (req) => resourceServer.authenticate(req);
   const { apiKey, authenticate } = options;
   if (apiKey === undefined && authenticate === undefined) return undefined;
+  const reference = options.oauth;
+  const refuse = (message: string, bearer: boolean) =>
+    new UnauthorizedError(
+      message,
+      bearer,
+      reference && !("issuer" in reference)
+        ? referenceChallenge(reference, { bearer, message })
+        : undefined,
+    );
   return async (req) => {
     const bearer = bearerToken(req);
     let authInfo: AuthInfo | undefined;
@@ -49,10 +87,7 @@ export function createAuthenticator(options: StartHTTPServerOptions): Authentica
       const header = req.headers["x-api-key"];
       const presented = typeof header === "string" ? header : bearer;
       if (presented === undefined || !safeEqual(presented, apiKey)) {
-        throw new UnauthorizedError(
-          "Unauthorized: invalid or missing API key",
-          bearer !== undefined,
-        );
+        throw refuse("Unauthorized: invalid or missing API key", bearer !== undefined);
       }
       authInfo = { token: presented, clientId: "api-key", scopes: [] };
     }
@@ -63,7 +98,7 @@ export function createAuthenticator(options: StartHTTPServerOptions): Authentica
       } catch {
         // An exception's text may hold internals: the client learns only that it failed
         // (`{ authenticated: false, error }` is the way to tell it why).
-        throw new UnauthorizedError("Unauthorized: authentication failed", bearer !== undefined);
+        throw refuse("Unauthorized: authentication failed", bearer !== undefined);
       }
       if (
         !result ||
@@ -73,7 +108,7 @@ export function createAuthenticator(options: StartHTTPServerOptions): Authentica
           typeof result === "object" && result && "error" in result && result.error
             ? result.error
             : "authentication failed";
-        throw new UnauthorizedError(`Unauthorized: ${detail}`, bearer !== undefined);
+        throw refuse(`Unauthorized: ${detail}`, bearer !== undefined);
       }
       authInfo = toAuthInfo(result) ?? authInfo;
     }

@@ -11,11 +11,14 @@ export type { EventId, EventStore, InMemoryEventStoreOptions, StreamId } from ".
 export {
   DEFAULT_MAX_EVENTS_PER_STREAM,
   DEFAULT_MAX_EVENTS_TOTAL,
+  EventNotAvailableError,
   InMemoryEventStore,
 } from "./event-store.js";
 export type { RequestRecord, ServerMetrics } from "./metrics.js";
 export { DEFAULT_METRICS_PATH } from "./metrics.js";
 export type { ServerNotifier } from "./notifier.js";
+export type { OAuthOptions, ReferenceOAuthOptions } from "./oauth.js";
+export { DEFAULT_JWKS_COOLDOWN_MS, DEFAULT_OAUTH_CLOCK_TOLERANCE_S } from "./oauth.js";
 export type {
   AuthenticateResult,
   EventStoreOption,

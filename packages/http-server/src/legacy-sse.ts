@@ -19,6 +19,7 @@ import { idKey } from "./exchange.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import { noteBody } from "./metrics.js";
 import type { McpServerLike } from "./options.js";
+import { bindSession, mayUseSession } from "./principal.js";
 import { queryParam } from "./request-info.js";
 import { MethodNotAllowedError } from "./responses.js";
 import { trackSession } from "./session-info.js";
@@ -135,6 +136,7 @@ export async function handleSseStream(
   ctx: ServerContext,
   req: IncomingMessage,
   res: ServerResponse,
+  authInfo: AuthInfo | undefined,
 ): Promise<void> {
   if (req.method !== "GET") throw new MethodNotAllowedError("GET");
   if (ctx.closing)
@@ -145,6 +147,8 @@ export async function handleSseStream(
     const upstream = await ctx.upstreams.open(req, id);
     const writer = new SseWriter(res, {}, ctx.heartbeatMs);
     const session = new LegacySession(id, upstream.transport, upstream.server, writer, ctx.logger);
+    // Its message POSTs must come from whoever opened the stream.
+    bindSession(session, authInfo);
     const tracked = trackSession(ctx, session, "sse", upstream);
     // Registered before the endpoint event goes out, so the client's first POST finds it;
     // a server that began closing while the upstream was created refuses it here.
@@ -186,7 +190,8 @@ export async function handleSseMessage(
       "Bad Request: sessionId query parameter is required",
     );
   const session = ctx.sessions.get(id);
-  if (!(session instanceof LegacySession) || session.closed) {
+  // Another principal's session is answered like an unknown one, as on Streamable HTTP.
+  if (!(session instanceof LegacySession) || session.closed || !mayUseSession(session, authInfo)) {
     throw new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
   }
   assertJsonContentType(req);

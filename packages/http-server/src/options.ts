@@ -11,6 +11,7 @@ import type { CorsOptions } from "./cors.js";
 import type { EventStore } from "./event-store.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ServerNotifier } from "./notifier.js";
+import type { OAuthOptions, ReferenceOAuthOptions } from "./oauth.js";
 
 /**
  * What `createServer` returns: an MCP SDK Server of either line (`Server` or `McpServer.server`
@@ -153,6 +154,16 @@ export interface StartHTTPServerOptions<S extends McpServerLike = McpServerLike>
   apiKey?: string;
   /** Custom auth on every request except /ping, /health and OPTIONS; what it returns reaches handlers as `authInfo`. */
   authenticate?: (request: IncomingMessage) => AuthenticateResult | Promise<AuthenticateResult>;
+  /**
+   * OAuth 2.1 resource server (MCP authorization): with an `issuer`, every request except /ping,
+   * /health, OPTIONS and the RFC 9728 metadata needs a bearer token that issuer signed for this
+   * server (401 with a `resource_metadata` challenge otherwise, 403 `insufficient_scope` without the
+   * required scopes), and sessions belong to the token's subject and client. Not with `apiKey` or
+   * `authenticate` (use `oauth.verify`). The reference package's shape (no `issuer`: `realm`,
+   * `protectedResource.resource`, `error`, `scope`, …) only adds its fields to the 401 challenges
+   * of `apiKey` and `authenticate`, as the reference does.
+   */
+  oauth?: OAuthOptions | ReferenceOAuthOptions;
   /** CORS: true/undefined for permissive defaults, false to disable, or options. */
   cors?: boolean | CorsOptions;
   /**

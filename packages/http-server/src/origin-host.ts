@@ -23,7 +23,10 @@ function hostnameOf(hostHeader: string): string {
 }
 
 export interface OriginHostPolicy {
+  /** Host and Origin: every request that reaches MCP. */
   check(req: IncomingMessage): void;
+  /** Host only: for public documents any site may read (OAuth protected resource metadata). */
+  checkHost(req: IncomingMessage): void;
 }
 
 export function createOriginHostPolicy(
@@ -69,15 +72,21 @@ export function createOriginHostPolicy(
     );
   };
 
+  const checkHost = (req: IncomingMessage): void => {
+    const host = req.headers.host;
+    if (!hostOk(host)) {
+      throw new McpProxyError(
+        ErrorCodes.FORBIDDEN_HOST,
+        `Forbidden: Host "${host ?? ""}" is not allowed`,
+      );
+    }
+  };
+
   return {
+    checkHost,
     check(req) {
+      checkHost(req);
       const host = req.headers.host;
-      if (!hostOk(host)) {
-        throw new McpProxyError(
-          ErrorCodes.FORBIDDEN_HOST,
-          `Forbidden: Host "${host ?? ""}" is not allowed`,
-        );
-      }
       const origin = req.headers.origin;
       // No Origin header: not a browser cross-origin request.
       if (origin !== undefined && !originOk(origin, host)) {

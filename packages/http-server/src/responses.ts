@@ -3,7 +3,7 @@
 import type { ServerResponse } from "node:http";
 import { jsonRpcError, toWireError } from "@mcp-proxy/core";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { UnauthorizedError } from "./auth.js";
+import { InsufficientScopeError, UnauthorizedError } from "./auth.js";
 import { BodyError } from "./body.js";
 
 const requestIds = new WeakMap<object, RequestId | null>();
@@ -92,10 +92,11 @@ export function sendError(res: ServerResponse, error: unknown, id?: RequestId | 
   } else {
     ({ status, jsonRpcCode: code, message } = toWireError(error));
   }
-  // RFC 9110 §15.5.2: every 401 names a scheme. The key is also accepted as a bearer token; a
-  // client that presented one learns it was refused (RFC 6750 §3.1), one that sent none does not.
-  if (error instanceof UnauthorizedError)
-    headers["WWW-Authenticate"] = error.bearer ? 'Bearer error="invalid_token"' : "Bearer";
+  // RFC 9110 §15.5.2: every 401 names a scheme, whatever raised it; a 403 for a missing scope
+  // says which (RFC 6750 §3.1).
+  if (error instanceof UnauthorizedError || error instanceof InsufficientScopeError)
+    headers["WWW-Authenticate"] = error.challenge;
+  else if (status === 401) headers["WWW-Authenticate"] = "Bearer";
   if (status === 413) headers.Connection = "close";
   if (status === 503) headers["Retry-After"] = RETRY_AFTER_SECONDS;
   const recorded = typeof error === "object" && error !== null ? requestIds.get(error) : undefined;

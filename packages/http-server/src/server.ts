@@ -16,6 +16,7 @@ import { handleSseMessage, handleSseStream } from "./legacy-sse.js";
 import { DEFAULT_METRICS_PATH, noteRefusal, observe } from "./metrics.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { createNotifier } from "./notifier.js";
+import { isResourceServerOptions, ResourceServer } from "./oauth.js";
 import { resolveEventStore, resolveMaxBodySize, resolveSessionTimeout } from "./option-aliases.js";
 import {
   DEFAULT_CLOSE_GRACE_MS,
@@ -103,13 +104,35 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
   const metrics = options.metrics;
   const metricsPath = metrics?.path ?? DEFAULT_METRICS_PATH;
   const originHost = createOriginHostPolicy(options, host);
-  const authenticator = createAuthenticator(options);
+  /** The server's URL once it listens (the default OAuth audience is made from it). */
+  let baseUrl = "";
+  const resourceServer = isResourceServerOptions(options.oauth)
+    ? new ResourceServer(
+        options,
+        options.oauth,
+        { stream: streamEndpoint, sse: sseEndpoint, messages: messagesEndpoint },
+        { host, baseUrl: () => baseUrl },
+        logger,
+      )
+    : undefined;
+  const authenticator = createAuthenticator(options, resourceServer);
+  /** Requests onUnhandledRequest is serving whose response has not ended. */
+  let unhandledInFlight = 0;
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = pathOf(req);
     // The answer depends on Origin (the DNS-rebinding check, CORS) even when it is a refusal:
     // say so, so that no cache serves one origin's 403 to another.
     if (req.headers.origin !== undefined) res.setHeader("Vary", "Origin");
+    // RFC 9728 metadata is public and must be readable by hosted (browser) clients of any origin:
+    // no auth, no Origin check (which guards what a page could do or read through a rebound name,
+    // and nothing here is private); the Host check stays.
+    const metadata = resourceServer?.metadataAt(path);
+    if (metadata) {
+      originHost.checkHost(req);
+      resourceServer?.serveMetadata(req, res, metadata);
+      return;
+    }
     originHost.check(req);
     applyCors(cors, req, res);
     if (req.method === "OPTIONS") {
@@ -142,12 +165,21 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       streamEndpoint !== null && path === streamEndpoint
         ? handleStreamable
         : sseEndpoint !== null && path === sseEndpoint
-          ? (c: ServerContext, q: IncomingMessage, s: ServerResponse) => handleSseStream(c, q, s)
+          ? handleSseStream
           : sseEndpoint !== null && path === messagesEndpoint
             ? handleSseMessage
             : undefined;
     if (!handler) {
       if (options.onUnhandledRequest) {
+        // No session or upstream tracks these: close() counts them itself, so it lets them
+        // finish, and refuses new ones (a kept-alive connection can still bring one).
+        if (ctx.closing)
+          throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
+        // Until the response ends, not the callback: a handler may answer after it returns.
+        if (!res.closed) {
+          unhandledInFlight++;
+          res.once("close", () => unhandledInFlight--);
+        }
         await options.onUnhandledRequest(req, res);
         return;
       }
@@ -241,6 +273,8 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   logger.info("listening", { host, port });
+  baseUrl = `${tls ? "https" : "http"}://${urlHost}:${port}`;
+  resourceServer?.warmUp();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -252,6 +286,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       // Let in-flight requests finish for a while, then end everything.
       // Sessions still being created count too: they finish, or refuse themselves once closed.
       const pending = () =>
+        unhandledInFlight > 0 ||
         ctx.sessions.reserved > 0 ||
         ctx.sessions.values().some((s) => "pendingCount" in s && s.pendingCount > 0) ||
         (ctx.stateless?.pendingCount ?? 0) > 0 ||

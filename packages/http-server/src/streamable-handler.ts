@@ -16,6 +16,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, type ParsedBody, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import { noteBody } from "./metrics.js";
+import { bindSession, mayUseSession } from "./principal.js";
 import {
   type AcceptInfo,
   acceptOf,
@@ -71,11 +72,25 @@ const sessionNotFound = () =>
 const sessionRequired = () =>
   new McpProxyError(ErrorCodes.SESSION_REQUIRED, "Bad Request: Mcp-Session-Id header is required");
 
-function lookupSession(ctx: ServerContext, req: IncomingMessage): StreamableSession {
+/**
+ * The live session a request names. Another principal's session is answered exactly like an
+ * unknown one (404): nothing of it is served, its existence is not confirmed, and a client whose
+ * identity changed starts a session of its own, as it does after any 404.
+ */
+function lookupSession(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  authInfo: AuthInfo | undefined,
+): StreamableSession {
   const id = header(req, SESSION_HEADER);
   if (id === undefined || id === "") throw sessionRequired();
   const session = ctx.sessions.get(id);
-  if (!(session instanceof StreamableSession) || session.closed) throw sessionNotFound();
+  if (
+    !(session instanceof StreamableSession) ||
+    session.closed ||
+    !mayUseSession(session, authInfo)
+  )
+    throw sessionNotFound();
   return session;
 }
 
@@ -85,15 +100,15 @@ export async function handleStreamable(
   res: ServerResponse,
   authInfo: AuthInfo | undefined,
 ): Promise<void> {
-  const release = holdSession(ctx, req);
+  const release = holdSession(ctx, req, authInfo);
   try {
     switch (req.method) {
       case "POST":
         return await handlePost(ctx, req, res, authInfo);
       case "GET":
-        return await handleGet(ctx, req, res);
+        return await handleGet(ctx, req, res, authInfo);
       case "DELETE":
-        return await handleDelete(ctx, req, res);
+        return await handleDelete(ctx, req, res, authInfo);
       default:
         throw new MethodNotAllowedError(ctx.options.stateless ? "POST" : "GET, POST, DELETE");
     }
@@ -107,10 +122,16 @@ export async function handleStreamable(
  * slower than the idle timeout must not come back to a 404. What keeps it busy afterwards (a
  * pending request, an open stream) takes over when this is released.
  */
-function holdSession(ctx: ServerContext, req: IncomingMessage): () => void {
+function holdSession(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  authInfo: AuthInfo | undefined,
+): () => void {
   const id = ctx.stateless ? undefined : header(req, SESSION_HEADER);
   const session = id ? ctx.sessions.get(id) : undefined;
-  return session instanceof StreamableSession && !session.closed ? session.hold() : noop;
+  return session instanceof StreamableSession && !session.closed && mayUseSession(session, authInfo)
+    ? session.hold()
+    : noop;
 }
 
 const noop = () => undefined;
@@ -167,16 +188,20 @@ async function dispatchPost(
   const sessionId = header(req, SESSION_HEADER);
   if (init && (sessionId === undefined || sessionId === "")) {
     checkProtocolVersion(req);
-    const session = await createSession(ctx, req);
+    const session = await createSession(ctx, req, authInfo);
     session.handlePost(body, { ...post, headers: { "Mcp-Session-Id": session.id } });
     return;
   }
-  const session = lookupSession(ctx, req);
+  const session = lookupSession(ctx, req, authInfo);
   checkProtocolVersion(req, session.protocolVersion);
   session.handlePost(body, { ...post, headers: { "Mcp-Session-Id": session.id } });
 }
 
-async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<StreamableSession> {
+async function createSession(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  authInfo: AuthInfo | undefined,
+): Promise<StreamableSession> {
   if (ctx.closing)
     throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
   const release = ctx.sessions.reserve();
@@ -194,6 +219,8 @@ async function createSession(ctx: ServerContext, req: IncomingMessage): Promise<
       heartbeatMs: ctx.heartbeatMs,
       logger: ctx.logger,
     });
+    // The session belongs to whoever initialized it (see lookupSession).
+    bindSession(session, authInfo);
     const tracked = trackSession(ctx, session, "streamable-http", upstream);
     try {
       await session.start();
@@ -224,12 +251,13 @@ async function handleGet(
   ctx: ServerContext,
   req: IncomingMessage,
   res: ServerResponse,
+  authInfo: AuthInfo | undefined,
 ): Promise<void> {
   if (ctx.stateless)
     throw new MethodNotAllowedError("POST", "Method Not Allowed: stateless server");
   if (ctx.modern && isModernNonPost(req)) throw modernNoStream();
   if (!acceptOf(req).sse) throw notAcceptable("text/event-stream");
-  const session = lookupSession(ctx, req);
+  const session = lookupSession(ctx, req, authInfo);
   checkProtocolVersion(req, session.protocolVersion);
   await session.openGet(res, { "Mcp-Session-Id": session.id }, header(req, "last-event-id"));
 }
@@ -238,11 +266,12 @@ async function handleDelete(
   ctx: ServerContext,
   req: IncomingMessage,
   res: ServerResponse,
+  authInfo: AuthInfo | undefined,
 ): Promise<void> {
   if (ctx.stateless)
     throw new MethodNotAllowedError("POST", "Method Not Allowed: stateless server");
   if (ctx.modern && isModernNonPost(req)) throw modernNoStream();
-  const session = lookupSession(ctx, req);
+  const session = lookupSession(ctx, req, authInfo);
   ctx.sessions.remove(session.id);
   await session.close("DELETE");
   res.writeHead(200).end();

@@ -1,6 +1,6 @@
 // createServer: an SDK Server per session on an in-process transport; the
 // request reaches createServer and authenticate's result reaches handlers as
-// authInfo, refreshed on every request.
+// authInfo, refreshed on every request (a session stays its creator's).
 import type { IncomingMessage } from "node:http";
 import { waitFor } from "@mcp-proxy/test-utils";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -51,7 +51,14 @@ describe.each([
     expect(seen[0]?.url).toBe("/mcp");
     expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("alice");
     user = "bob";
-    expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("bob");
+    if (stateless) {
+      // No session to belong to: every request is served as whoever sent it.
+      expect(textOf(await client.callTool({ name: "whoami", arguments: {} }))).toBe("bob");
+    } else {
+      // A session belongs to the identity that created it: another finds no session (404).
+      await expect(client.callTool({ name: "whoami", arguments: {} })).rejects.toThrow(/Not Found/);
+      user = "alice";
+    }
     // Stateful sessions show their id to the Server; the shared stateless Server has none.
     const transport = client.transport as { sessionId?: string } | undefined;
     expect(textOf(await client.callTool({ name: "session", arguments: {} }))).toBe(

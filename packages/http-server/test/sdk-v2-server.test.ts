@@ -1,7 +1,7 @@
 // createServer returning SDK v2 objects (`@modelcontextprotocol/server`): the
 // server is only connected and closed by us, so either SDK line serves both a
 // 2025-era client (v1) and a 2026-07-28 client (v2, through the gateway).
-import { Client as V2Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontextprotocol/client";
 import { McpServer } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
 import { type SessionInfo, startHTTPServer } from "../src/index.js";

@@ -82,6 +82,52 @@ describe("session status table (stateful)", () => {
     await expectRpcError(await fetch(`${url}/mcp`, { method: "DELETE", headers }), 404, -32000);
   });
 
+  it("another principal's session id is 404 for every method and the messages endpoint", async () => {
+    // authenticate's identity: the bearer token names the user (clientId).
+    const { url } = await startEcho({
+      authenticate: (req) => {
+        const user = req.headers.authorization?.replace(/^Bearer /, "");
+        return user ? { token: user, clientId: user, scopes: [] } : false;
+      },
+    });
+    const alice = { Authorization: "Bearer alice" };
+    const bob = { Authorization: "Bearer bob" };
+    const sessionId = await rawInitialize(url, alice);
+    const headers = { ...JSON_HEADERS, "Mcp-Session-Id": sessionId, ...bob };
+    await expectRpcError(
+      await fetch(`${url}/mcp`, { method: "POST", headers, body: listTools(11) }),
+      404,
+      -32000,
+      11,
+    );
+    await expectRpcError(await fetch(`${url}/mcp`, { method: "GET", headers }), 404, -32000);
+    await expectRpcError(await fetch(`${url}/mcp`, { method: "DELETE", headers }), 404, -32000);
+    const mine = await postMcp(url, listTools(12), { "Mcp-Session-Id": sessionId, ...alice });
+    expect(mine.status).toBe(200);
+    await mine.text();
+    // The legacy SSE session is alice's too.
+    const stream = await fetch(`${url}/sse`, { headers: alice });
+    const reader = stream.body?.getReader();
+    let text = "";
+    while (!text.includes("sessionId=")) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    const path = /data: (\/messages\?sessionId=[^\n]+)/.exec(text)?.[1];
+    const post = (auth: Record<string, string>) =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, ...auth },
+        body: JSON.stringify(initializeBody(13)),
+      });
+    await expectRpcError(await post(bob), 404, -32000);
+    const owner = await post(alice);
+    expect(owner.status).toBe(202);
+    await owner.text();
+    await reader?.cancel();
+  });
+
   it("notifications and responses get 202", async () => {
     const { url } = await startEcho();
     const sessionId = await rawInitialize(url);
@@ -150,6 +196,15 @@ describe("request errors", () => {
       headers: { Accept: "application/json", "Mcp-Session-Id": sessionId },
     });
     await expectRpcError(get, 406, -32000);
+  });
+
+  it("409 for a GET whose Last-Event-ID cannot be resumed from", async () => {
+    const { url } = await startEcho();
+    const sessionId = await rawInitialize(url);
+    const get = await fetch(`${url}/mcp`, {
+      headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId, "Last-Event-ID": "x~1" },
+    });
+    await expectRpcError(get, 409, -32000);
   });
 
   it("400 -32600 for JSON nested too deep; brackets inside strings do not count", async () => {

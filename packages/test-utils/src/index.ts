@@ -37,6 +37,14 @@ export async function waitFor(
 export const CONFORMANCE_SERVER = fixturePath("conformance-server.mjs");
 
 export {
+  AUTH_SERVER_SCOPES,
+  type AuthServerClient,
+  type OidcProviderClass,
+  startAuthServer,
+  type TestAuthServer,
+  type TokenRequest,
+} from "./auth-server.js";
+export {
   type ConformanceCheck,
   type ConformanceFailure,
   type ConformanceResult,
@@ -50,5 +58,4 @@ export {
   type RunConformanceOptions,
   runConformance,
 } from "./conformance.js";
-
 export { makeCertificate, type TestCertificate } from "./tls.js";
