@@ -13,6 +13,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import ts from "typescript";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { INITIALIZE_BODY, postMcp } from "./helpers.js";
 
 const SOURCE = fileURLToPath(new URL("./reference-readme/", import.meta.url));
 const OUT = fileURLToPath(new URL("./reference-readme/.out/", import.meta.url));
@@ -115,24 +116,7 @@ const preflight = (url: string, origin: string) =>
   });
 
 const initialize = (url: string, origin: string) =>
-  fetch(`${url}/mcp`, {
-    method: "POST",
-    headers: {
-      Origin: origin,
-      "Content-Type": "application/json",
-      Accept: "application/json, text/event-stream",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "browser", version: "1" },
-      },
-    }),
-  });
+  postMcp(url, INITIALIZE_BODY, { Origin: origin });
 
 /** Opens a 2026-07-28 listen stream and collects its notification methods. */
 async function listen(url: string, notifications: Record<string, unknown>) {

@@ -2,7 +2,7 @@
 // them: `_meta` with protocol version, client info and capabilities in the
 // body, MCP-Protocol-Version / Mcp-Method / Mcp-Name headers mirroring it.
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { ECHO_SERVER, waitFor } from "@mcp-proxy/test-utils";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export const MODERN = "2026-07-28";
@@ -130,5 +130,35 @@ export function recordingEchoUpstream(sent: JSONRPCMessage[]): () => ChildProces
       return send(message, options);
     };
     return transport;
+  };
+}
+
+/**
+ * Opens a listen stream and collects what it receives until `close()`. Resolves once the first
+ * message (the acknowledgement) is in; a status other than 200 or a non-SSE answer throws.
+ */
+export async function listen(url: string, notifications: Record<string, unknown>) {
+  const abort = new AbortController();
+  const request = modernRequest("subscriptions/listen", { notifications });
+  const res = await postModern(url, request, {}, abort.signal);
+  if (res.status !== 200 || !res.headers.get("content-type")?.includes("text/event-stream"))
+    throw new Error(`listen: ${res.status} ${res.headers.get("content-type")}`);
+  const received: JSONRPCMessage[] = [];
+  const reading = (async () => {
+    try {
+      for await (const message of sseMessages(res)) received.push(message);
+    } catch {
+      // Aborted by the test.
+    }
+  })();
+  await waitFor(() => received.length > 0);
+  return {
+    id: request.id,
+    received,
+    methods: () => received.map((m) => (m as { method?: string }).method),
+    close: async () => {
+      abort.abort();
+      await reading;
+    },
   };
 }

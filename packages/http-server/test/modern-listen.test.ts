@@ -8,6 +8,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { echoUpstream, startEcho } from "./helpers.js";
 import {
+  listen,
   messagesOf,
   modernRequest,
   postModern,
@@ -17,33 +18,6 @@ import {
 } from "./modern-helpers.js";
 
 const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
-
-/** Opens a listen stream and collects what it receives until the test closes it. */
-async function listen(url: string, notifications: Record<string, unknown>) {
-  const abort = new AbortController();
-  const request = modernRequest("subscriptions/listen", { notifications });
-  const res = await postModern(url, request, {}, abort.signal);
-  expect(res.status).toBe(200);
-  expect(res.headers.get("content-type")).toContain("text/event-stream");
-  const received: JSONRPCMessage[] = [];
-  const reading = (async () => {
-    try {
-      for await (const message of sseMessages(res)) received.push(message);
-    } catch {
-      // Aborted by the test.
-    }
-  })();
-  await waitFor(() => received.length > 0);
-  return {
-    id: request.id,
-    received,
-    methods: () => received.map((m) => (m as { method?: string }).method),
-    close: async () => {
-      abort.abort();
-      await reading;
-    },
-  };
-}
 
 const notify = async (url: string) => {
   const res = await postModern(url, modernRequest("tools/call", { name: "notify", arguments: {} }));

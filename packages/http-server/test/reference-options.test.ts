@@ -21,7 +21,7 @@ import {
   rawInitialize,
   startEcho,
 } from "./helpers.js";
-import { modernRequest, postModern, sseMessages } from "./modern-helpers.js";
+import { listen, modernRequest, postModern, sseMessages } from "./modern-helpers.js";
 
 const preflight = (url: string, origin: string) =>
   fetch(`${url}/mcp`, {
@@ -219,21 +219,11 @@ describe("onListenSubscriptions and notify (2026-07-28 listen streams)", () => {
         };
       },
     });
-    const abort = new AbortController();
-    const request = modernRequest("subscriptions/listen", {
-      notifications: { toolsListChanged: true, resourceSubscriptions: ["fixture://greeting"] },
+    const stream = await listen(handle.url, {
+      toolsListChanged: true,
+      resourceSubscriptions: ["fixture://greeting"],
     });
-    const res = await postModern(handle.url, request, {}, abort.signal);
-    expect(res.status).toBe(200);
-    const received: JSONRPCMessage[] = [];
-    const reading = (async () => {
-      try {
-        for await (const message of sseMessages(res)) received.push(message);
-      } catch {
-        // Aborted below.
-      }
-    })();
-    await waitFor(() => received.length > 0);
+    const received = stream.received;
     expect(calls).toEqual([["fixture://greeting"]]);
 
     handle.notify.toolsChanged();
@@ -250,10 +240,10 @@ describe("onListenSubscriptions and notify (2026-07-28 listen streams)", () => {
       (received[2] as { params: { _meta: Record<string, unknown> } }).params._meta[
         "io.modelcontextprotocol/subscriptionId"
       ],
-    ).toBe(request.id);
+    ).toBe(stream.id);
 
-    abort.abort();
-    await reading;
+    expect(received[2]).toBeDefined();
+    await stream.close();
     await waitFor(() => released === 1);
   });
 
