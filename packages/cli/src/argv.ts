@@ -5,10 +5,10 @@
 import { camelCase, type FlagSpec } from "./flags.js";
 import { UsageError } from "./usage-error.js";
 
-export type Mode = "serve" | "stdio" | "tap";
+export type Mode = "serve" | "stdio" | "tap" | "auth";
 
 /** Subcommands; they must be the first argument (`mcp-proxy -- stdio` runs a program named stdio). */
-export const SUBCOMMANDS: readonly Mode[] = ["stdio", "tap"];
+export const SUBCOMMANDS: readonly Mode[] = ["stdio", "tap", "auth"];
 
 /** A flag's value as written: a string, true/false for booleans, all values of a list flag. */
 export type RawValue = string | boolean | string[];
@@ -16,7 +16,7 @@ export type RawValue = string | boolean | string[];
 export interface ParsedArgv {
   /** Options by camelCase name. */
   options: Record<string, RawValue>;
-  /** For serve and tap: the child command and its arguments, untouched. For stdio: the positionals. */
+  /** For serve and tap: the child command and its arguments, untouched. For stdio and auth: the positionals. */
   positionals: string[];
 }
 

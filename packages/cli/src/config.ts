@@ -2,9 +2,11 @@
 // configuration per mode. Pure: no I/O, no process state; every bad value
 // becomes a UsageError naming the flag or variable it came from.
 import type { LogLevel } from "@mcp-proxy/core";
+import { DEFAULT_LOGIN_TIMEOUT_MS } from "@mcp-proxy/stdio-client";
 import { detectMode, type Mode, parseArgv, parseBooleanWord } from "./argv.js";
 import { childEnvironment, resolveOptions, type SourcedValue } from "./env-vars.js";
 import {
+  AUTH_FLAGS,
   DEFAULT_CONNECTION_TIMEOUT_MS,
   DEFAULT_EVENT_STORE_MAX_EVENTS,
   DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
@@ -100,7 +102,28 @@ export interface StdioConfig {
   headers: Record<string, string>;
   bearer?: string;
   sslCa?: string;
+  /** OAuth login when the server asks for it; absent with --no-oauth, --bearer or an Authorization header. */
+  oauth?: StdioOAuthConfig;
   logging: LoggingConfig;
+}
+
+/** The stdio front's OAuth client. */
+export interface StdioOAuthConfig {
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
+  callbackPort?: number;
+  loginTimeout: number;
+  /** Absent: $XDG_CONFIG_HOME/mcp-proxy, else ~/.config/mcp-proxy. */
+  configDir?: string;
+}
+
+/** `mcp-proxy auth status|logout [url]`. */
+export interface AuthConfig {
+  action: "status" | "logout";
+  /** Absent for `status`: every server with stored credentials. */
+  url?: string;
+  configDir?: string;
 }
 
 export interface TapConfig {
@@ -115,7 +138,8 @@ export type Invocation =
   | { kind: "version" }
   | { kind: "serve"; config: ServeConfig }
   | { kind: "stdio"; config: StdioConfig }
-  | { kind: "tap"; config: TapConfig };
+  | { kind: "tap"; config: TapConfig }
+  | { kind: "auth"; config: AuthConfig };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -123,6 +147,7 @@ export const FLAGS_BY_MODE: Record<Mode, readonly FlagSpec[]> = {
   serve: SERVE_FLAGS,
   stdio: STDIO_FLAGS,
   tap: TAP_FLAGS,
+  auth: AUTH_FLAGS,
 };
 
 /** Parses a whole command line (without node and script paths). Throws UsageError. */
@@ -130,7 +155,7 @@ export function parseCommandLine(argv: readonly string[], env: Env): Invocation 
   const { mode, rest } = detectMode(argv);
   const specs = FLAGS_BY_MODE[mode];
   const parsed = parseArgv(rest, specs, {
-    stopAtPositional: mode !== "stdio",
+    stopAtPositional: mode !== "stdio" && mode !== "auth",
     helpCommand: mode === "serve" ? "mcp-proxy --help" : `mcp-proxy ${mode} --help`,
   });
   if (parsed.options.help === true) return { kind: "help", mode };
@@ -145,6 +170,8 @@ export function parseCommandLine(argv: readonly string[], env: Env): Invocation 
       return { kind: "tap", config: buildTapConfig(values, parsed.positionals, env) };
     case "stdio":
       return { kind: "stdio", config: buildStdioConfig(values, parsed.positionals) };
+    case "auth":
+      return { kind: "auth", config: buildAuthConfig(values, parsed.positionals) };
   }
 }
 
@@ -477,11 +504,8 @@ function buildTapConfig(values: Values, positionals: string[], env: Env): TapCon
   };
 }
 
-function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
-  if (positionals.length === 0) throw new UsageError("No URL: mcp-proxy stdio [options] <url>");
-  if (positionals.length > 1)
-    throw new UsageError(`Expected one URL, got: ${positionals.join(" ")}`);
-  const url = positionals[0]!;
+/** Checks that `url` is an http(s) URL; returns it as given. */
+function remoteUrl(url: string): string {
   let parsedUrl: URL;
   try {
     parsedUrl = new URL(url);
@@ -491,6 +515,14 @@ function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
   if (parsedUrl.protocol !== "http:" && parsedUrl.protocol !== "https:") {
     throw new UsageError(`Expected an http:// or https:// URL, got "${url}"`);
   }
+  return url;
+}
+
+function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
+  if (positionals.length === 0) throw new UsageError("No URL: mcp-proxy stdio [options] <url>");
+  if (positionals.length > 1)
+    throw new UsageError(`Expected one URL, got: ${positionals.join(" ")}`);
+  const url = remoteUrl(positionals[0]!);
   const headers: Record<string, string> = {};
   for (const header of values.list("header")) {
     const colon = header.indexOf(":");
@@ -509,6 +541,10 @@ function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
       "--protocol modern needs Streamable HTTP: --transport sse speaks 2024-11-05 only",
     );
   }
+  const oauth = buildStdioOAuth(
+    values,
+    bearer !== undefined || "authorization" in lowerKeys(headers),
+  );
   return {
     url,
     transport,
@@ -516,6 +552,73 @@ function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
     headers,
     ...(bearer ? { bearer } : {}),
     ...(sslCa ? { sslCa } : {}),
+    ...(oauth ? { oauth } : {}),
     logging: buildLogging(values),
+  };
+}
+
+const lowerKeys = (record: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
+
+const STDIO_OAUTH_FLAGS = [
+  "oauthClientId",
+  "oauthClientSecret",
+  "oauthScope",
+  "oauthCallbackPort",
+  "oauthLoginTimeout",
+] as const;
+
+/**
+ * The OAuth client of stdio mode: on unless --no-oauth, or a token is given another way
+ * (--bearer, an Authorization header), which OAuth flags then contradict.
+ */
+function buildStdioOAuth(
+  values: Values,
+  otherAuthorization: boolean,
+): StdioOAuthConfig | undefined {
+  const given = STDIO_OAUTH_FLAGS.filter((name) => values.has(name));
+  if (!values.boolean("oauth", true)) return undefined;
+  if (otherAuthorization) {
+    if (given.length > 0)
+      throw new UsageError(
+        `${values.source(given[0]!)} is for OAuth, which --bearer or an Authorization header replaces; give one of them`,
+      );
+    return undefined;
+  }
+  const clientId = values.string("oauthClientId");
+  const clientSecret = values.string("oauthClientSecret");
+  if (clientSecret !== undefined && clientId === undefined)
+    throw new UsageError(`${values.source("oauthClientSecret")} needs --oauthClientId`);
+  const scope = values.string("oauthScope");
+  for (const s of (scope ?? "").split(/\s+/).filter((s) => s !== "")) {
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
+      throw new UsageError(`${values.source("oauthScope")}: "${s}" is not a scope name`);
+  }
+  const callbackPort = values.integer("oauthCallbackPort");
+  const configDir = values.string("oauthConfigDir");
+  return {
+    ...(clientId ? { clientId } : {}),
+    ...(clientSecret ? { clientSecret } : {}),
+    ...(scope?.trim() ? { scope: scope.trim().split(/\s+/).join(" ") } : {}),
+    ...(callbackPort !== undefined ? { callbackPort } : {}),
+    loginTimeout: values.integer("oauthLoginTimeout") ?? DEFAULT_LOGIN_TIMEOUT_MS,
+    ...(configDir ? { configDir } : {}),
+  };
+}
+
+function buildAuthConfig(values: Values, positionals: string[]): AuthConfig {
+  const usage = "mcp-proxy auth status [url] | mcp-proxy auth logout <url>";
+  const [action, url, ...extra] = positionals;
+  if (action !== "status" && action !== "logout")
+    throw new UsageError(
+      action === undefined ? `No action: ${usage}` : `Unknown action "${action}": ${usage}`,
+    );
+  if (extra.length > 0) throw new UsageError(`Expected one URL, got: ${[url, ...extra].join(" ")}`);
+  if (action === "logout" && url === undefined) throw new UsageError(`No URL: ${usage}`);
+  const configDir = values.string("oauthConfigDir");
+  return {
+    action,
+    ...(url !== undefined ? { url: remoteUrl(url) } : {}),
+    ...(configDir ? { configDir } : {}),
   };
 }

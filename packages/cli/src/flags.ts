@@ -60,6 +60,7 @@ import {
   DEFAULT_MAX_SESSIONS,
   DEFAULT_SESSION_TIMEOUT_MS,
 } from "@mcp-proxy/http-server";
+import { DEFAULT_LOGIN_TIMEOUT_MS } from "@mcp-proxy/stdio-client";
 
 const GENERAL = "General";
 const SERVER = "HTTP server";
@@ -154,6 +155,16 @@ const SSL_CA: FlagSpec = {
   description:
     "PEM file of CA certificates for the HTTPS server (e.g. to verify client certificates)",
   valueName: "path",
+};
+
+const OAUTH_CONFIG_DIR: FlagSpec = {
+  name: "oauthConfigDir",
+  kind: "string",
+  group: OAUTH,
+  description:
+    "Directory of the stored OAuth credentials (one 0700 directory per server under oauth/, files 0600)",
+  valueName: "dir",
+  defaultLabel: "$XDG_CONFIG_HOME/mcp-proxy, else ~/.config/mcp-proxy",
 };
 
 /** Flags of the main mode: `mcp-proxy [options] -- <command> [args...]`. */
@@ -514,12 +525,70 @@ export const STDIO_FLAGS: readonly FlagSpec[] = [
     description:
       "PEM file of the CA certificates to trust for the remote server (replaces the default roots)",
   },
+  {
+    name: "oauth",
+    kind: "boolean",
+    group: OAUTH,
+    description:
+      "Log in with OAuth when the server answers 401: the browser opens on the authorization server (the URL is also printed on stderr), tokens are kept per server and refreshed; off with --bearer or an Authorization --header",
+    negatable: true,
+    defaultLabel: "true",
+  },
+  {
+    name: "oauthClientId",
+    kind: "string",
+    group: OAUTH,
+    description:
+      "A client registered with the authorization server beforehand (default: the client registers itself, RFC 7591)",
+    valueName: "id",
+  },
+  {
+    name: "oauthClientSecret",
+    kind: "string",
+    group: OAUTH,
+    description: "The secret of --oauthClientId, for a confidential client",
+    valueName: "secret",
+  },
+  {
+    name: "oauthScope",
+    kind: "string",
+    group: OAUTH,
+    description:
+      "Scopes to ask for, space-separated, when neither the server's challenge nor its metadata names any",
+    valueName: "'scopes'",
+  },
+  {
+    name: "oauthCallbackPort",
+    kind: "integer",
+    group: OAUTH,
+    description:
+      "Port of the redirect URI http://127.0.0.1:<port>/callback, for authorization servers that need it registered exactly",
+    valueName: "port",
+    defaultLabel: "a free port",
+    min: 1,
+    max: 65535,
+  },
+  {
+    name: "oauthLoginTimeout",
+    kind: "integer",
+    group: OAUTH,
+    description:
+      "Fail the request that started a browser login when it has not finished in this time",
+    valueName: "ms",
+    defaultLabel: `${DEFAULT_LOGIN_TIMEOUT_MS} (5 min)`,
+    min: 1,
+    max: MAX_MS,
+  },
+  OAUTH_CONFIG_DIR,
   LOG_LEVEL,
   DEBUG,
   LOG_FILE,
   HELP,
   VERSION,
 ];
+
+/** Flags of `mcp-proxy auth status|logout [url]`. */
+export const AUTH_FLAGS: readonly FlagSpec[] = [OAUTH_CONFIG_DIR, HELP, VERSION];
 
 /** Flags of `mcp-proxy tap [options] -- <command> [args...]`. */
 export const TAP_FLAGS: readonly FlagSpec[] = [

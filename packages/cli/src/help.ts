@@ -18,12 +18,14 @@ const USAGE: Record<Mode, string> = {
   serve: "[options] -- <command> [args...]",
   stdio: "stdio [options] <url>",
   tap: "tap [options] -- <command> [args...]",
+  auth: "auth status|logout [options] [url]",
 };
 
 const DESCRIPTION: Record<Mode, string> = {
   serve: "Serve a stdio MCP server over Streamable HTTP (/mcp) and HTTP+SSE (/sse)",
   stdio: "Speak MCP on stdin/stdout and forward to a remote HTTP server",
   tap: "Run a stdio MCP server and log every message it exchanges",
+  auth: "Show or remove the OAuth credentials stdio mode stored for a server",
 };
 
 const EXAMPLES: Record<Mode, string[]> = {
@@ -35,12 +37,14 @@ const EXAMPLES: Record<Mode, string[]> = {
   ],
   stdio: [
     "mcp-proxy stdio https://example.com/mcp",
+    "mcp-proxy stdio --oauthClientId my-app --oauthCallbackPort 33418 https://example.com/mcp",
     "mcp-proxy stdio --transport sse --header 'Authorization: Bearer abc' https://example.com/sse",
   ],
   tap: [
     "mcp-proxy tap -- npx -y some-mcp-server",
     "mcp-proxy tap --log-file traffic.jsonl -- node server.js",
   ],
+  auth: ["mcp-proxy auth status", "mcp-proxy auth logout https://example.com/mcp"],
 };
 
 const NOTES: Record<Mode, string> = {
@@ -51,9 +55,16 @@ const NOTES: Record<Mode, string> = {
     "No MCP_PROXY_* variable is passed on to the child (only what --env sets explicitly).",
     "The reference CLI's --tunnel is not supported: run a tunnel (cloudflared, ngrok) in front.",
   ].join("\n  "),
-  stdio:
+  stdio: [
     "Every flag is also read from MCP_PROXY_<NAME> (e.g. MCP_PROXY_BEARER). Nothing but MCP goes to stdout.",
+    "A server that answers 401 gets an OAuth login: $BROWSER (else the system's opener) opens the",
+    "authorization URL, which is also printed on stderr. `mcp-proxy auth logout <url>` forgets it.",
+  ].join("\n  "),
   tap: "stdin and stdout carry only the protocol; the log goes to stderr or --log-file.",
+  auth: [
+    "status without a URL lists every server with stored credentials; tokens are never shown.",
+    "logout removes the server's directory (tokens, client registration) on this machine only.",
+  ].join("\n  "),
 };
 
 /** The flags help and the README show: all but help/version (listed apart) and refused ones. */
@@ -86,15 +97,18 @@ function groupedOptions(specs: readonly FlagSpec[]): { title: string; body: stri
   }));
 }
 
+/** The cac command of each mode. */
+const COMMAND: Record<Mode, string> = {
+  serve: "[...command]",
+  stdio: "stdio <url>",
+  tap: "tap [...command]",
+  auth: "auth <action> [url]",
+};
+
 /** A cac program describing one mode, for help and version output. */
 export function createProgram(mode: Mode, version: string): CAC {
   const program = cac("mcp-proxy");
-  const command = program
-    .command(
-      mode === "serve" ? "[...command]" : mode === "stdio" ? "stdio <url>" : "tap [...command]",
-      DESCRIPTION[mode],
-    )
-    .usage(USAGE[mode]);
+  const command = program.command(COMMAND[mode], DESCRIPTION[mode]).usage(USAGE[mode]);
   for (const spec of shownFlags(mode)) {
     const value = spec.valueName ? ` <${spec.valueName}>` : "";
     command.option(`--${kebabCase(spec.name)}${value}`, spec.description);
@@ -119,6 +133,7 @@ export function createProgram(mode: Mode, version: string): CAC {
           `  mcp-proxy ${USAGE.serve.padEnd(38)}${DESCRIPTION.serve}`,
           `  mcp-proxy ${USAGE.stdio.padEnd(38)}${DESCRIPTION.stdio}`,
           `  mcp-proxy ${USAGE.tap.padEnd(38)}${DESCRIPTION.tap}`,
+          `  mcp-proxy ${USAGE.auth.padEnd(38)}${DESCRIPTION.auth}`,
         ].join("\n"),
       });
     }

@@ -2,6 +2,7 @@
 // one line on stderr and an exit code (0 clean, 1 bad usage or failed start,
 // the child's code when the child ended the proxy).
 import { McpProxyError } from "@mcp-proxy/core";
+import { runAuth } from "./auth-command.js";
 import { parseCommandLine } from "./config.js";
 import { packageVersion, printHelp, printVersion } from "./help.js";
 import { runServe } from "./serve.js";
@@ -27,6 +28,8 @@ export async function main(
         return await runTap(invocation.config);
       case "stdio":
         return await runStdio(invocation.config);
+      case "auth":
+        return await runAuth(invocation.config);
       case "serve":
         return await runServe(invocation.config, env);
     }

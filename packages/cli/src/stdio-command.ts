@@ -1,7 +1,7 @@
 // `mcp-proxy stdio <url>`: the reverse direction. This process speaks MCP on
 // stdin/stdout for a stdio-only client and forwards to a remote HTTP server.
 import { createStderrLogger } from "@mcp-proxy/core";
-import { startStdioServer } from "@mcp-proxy/stdio-client";
+import { FileOAuthProvider, startStdioServer } from "@mcp-proxy/stdio-client";
 import { tapTransport } from "@mcp-proxy/tap";
 import type { StdioConfig } from "./config.js";
 import { checkReadable } from "./preflight.js";
@@ -16,6 +16,10 @@ export async function runStdio(config: StdioConfig): Promise<number> {
     human: config.logging.debug,
     ...(config.logging.logFile ? { file: config.logging.logFile } : {}),
   });
+  const authProvider = config.oauth
+    ? new FileOAuthProvider(config.url, { ...config.oauth, logger })
+    : undefined;
+  if (authProvider) logger.debug(`stdio: OAuth credentials are kept in ${authProvider.directory}`);
   const handle = await startStdioServer({
     url: config.url,
     transport: config.transport,
@@ -24,6 +28,7 @@ export async function runStdio(config: StdioConfig): Promise<number> {
     logger,
     ...(config.bearer ? { bearer: config.bearer } : {}),
     ...(config.sslCa ? { sslCa: config.sslCa } : {}),
+    ...(authProvider ? { authProvider } : {}),
     ...(log.enabled ? { wrapRemote: (remote) => tapTransport(remote, log.observer()) } : {}),
   });
   logger.debug(`stdio: forwarding to ${redactedUrl(config.url)} (${config.transport})`);

@@ -1,8 +1,10 @@
 // The README's examples, type-checked with the package so they cannot rot.
 // In your own project, import from "@mcp-proxy/stdio-client".
 import { Client as ClientV2 } from "@modelcontextprotocol/client";
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
+  FileOAuthProvider,
   resolveVersionNegotiation,
   ServerType,
   StreamableHttpClientTransport,
@@ -27,6 +29,25 @@ export async function withTokenRefresh(getToken: () => Promise<string>): Promise
     url: "https://mcp.example.com/mcp",
     getHeaders: async () => ({ Authorization: `Bearer ${await getToken()}` }),
   });
+}
+
+/** A server that requires OAuth: log in through the browser, tokens kept per server. */
+export async function withOAuth(): Promise<void> {
+  const url = "https://mcp.example.com/mcp";
+  await startStdioServer({
+    url,
+    // Credentials in ~/.config/mcp-proxy/oauth/<server>/ (files 0600); browser via $BROWSER.
+    authProvider: new FileOAuthProvider(url, {
+      clientId: process.env.OAUTH_CLIENT_ID, // else the client registers itself
+      callbackPort: 33418, // for a redirect URI registered as http://127.0.0.1:33418/callback
+      loginTimeout: 120_000,
+    }),
+  });
+}
+
+/** Any SDK OAuthClientProvider works; one that cannot log in by itself fails that request clearly. */
+export async function withYourOwnProvider(provider: OAuthClientProvider): Promise<void> {
+  await startStdioServer({ url: "https://mcp.example.com/mcp", authProvider: provider });
 }
 
 /** The transports also work on their own, e.g. under the SDK's Client. */

@@ -90,6 +90,11 @@ export class EraTransport extends DeferredTransport {
       return this.adoptAndSend(modern, message);
     }
     await http.dispatcher.destroy().catch(() => {});
+    if (outcome.era === "failed") {
+      this.#logger.error(outcome.error.message);
+      this.failFirst(message, outcome.error);
+      return;
+    }
     if (this.#protocol === "modern" || outcome.era === "refused") {
       const what =
         outcome.era === "refused"

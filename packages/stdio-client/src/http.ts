@@ -106,9 +106,23 @@ export function header(
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** An error for a non-success HTTP status, with a message a person can act on. */
-export function statusError(status: number, target: URL, detail: string): McpProxyError {
+/**
+ * An error for a non-success HTTP status, with a message a person can act on. `oauth`: the
+ * request carried a token just obtained through OAuth.
+ */
+export function statusError(
+  status: number,
+  target: URL,
+  detail: string,
+  oauth = false,
+): McpProxyError {
   const where = `${target.origin}${target.pathname}`;
+  if (status === 401 && oauth) {
+    return new McpProxyError(
+      ErrorCodes.UNAUTHORIZED,
+      `Remote MCP server ${where} answered 401 Unauthorized even after OAuth authorization: it refuses the tokens its authorization server issued (check the scopes and the resource it expects)`,
+    );
+  }
   if (status === 401) {
     return new McpProxyError(
       ErrorCodes.UNAUTHORIZED,

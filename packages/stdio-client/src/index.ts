@@ -4,6 +4,21 @@ export type { RemoteTransportKind } from "./auto-transport.js";
 export { AutoClientTransport } from "./auto-transport.js";
 export type { RemoteProtocol } from "./era-transport.js";
 export { DEFAULT_MAX_INPUT_ROUNDS } from "./modern-client.js";
+export type { OAuthLoginProvider } from "./oauth-flow.js";
+export { AuthorizationError } from "./oauth-flow.js";
+export type { FileOAuthProviderOptions } from "./oauth-provider.js";
+export {
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  DEFAULT_OAUTH_CLIENT_NAME,
+  FileOAuthProvider,
+} from "./oauth-provider.js";
+export type { OAuthStatus, StoredServer } from "./oauth-store.js";
+export {
+  clearOAuthCredentials,
+  defaultConfigDir,
+  listStoredServers,
+  readOAuthStatus,
+} from "./oauth-store.js";
 export type { HttpClientOptions, ReconnectOptions } from "./options.js";
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,

@@ -84,6 +84,11 @@ export class LocalEraTransport extends DeferredTransport {
       await http.dispatcher.destroy().catch(() => {});
       return undefined;
     }
+    if (outcome.era === "failed") {
+      await http.dispatcher.destroy().catch(() => {});
+      this.#fail(first, outcome.error);
+      return undefined;
+    }
     if (outcome.era !== "legacy") {
       // A modern server that refused the probe still answers the client's own
       // requests best itself (e.g. -32022 with the versions to retry with).

@@ -4,7 +4,7 @@
 // response is returned. Aborting the signal closes the response stream, which
 // the 2026 revision defines as the cancellation of the request.
 // Spec: docs/specification/2026-07-28/basic/transports/streamable-http.mdx
-import { ErrorCodes, McpProxyError, modernRequestHeaders } from "@mcp-proxy/core";
+import { ErrorCodes, McpProxyError, modernRequestHeaders, silentLogger } from "@mcp-proxy/core";
 import type {
   JSONRPCMessage,
   JSONRPCNotification,
@@ -20,6 +20,7 @@ import {
   statusError,
 } from "./http.js";
 import { decodeMessages, isJsonRpcErrorBody } from "./messages.js";
+import { afterAuthorization, oauthContextOf, sendAuthorized } from "./oauth-flow.js";
 import type { HttpClientOptions } from "./options.js";
 import { SseParser } from "./sse-parser.js";
 
@@ -46,6 +47,11 @@ export interface ModernPostOptions {
   signal?: AbortSignal;
   /** No idle limit on the body (a `subscriptions/listen` stream may be quiet for long). */
   longLived?: boolean;
+  /**
+   * Bounds each HTTP exchange, ms, but not an OAuth login between a refused attempt and its
+   * retry (the probe must not give up on a server while its user logs in).
+   */
+  attemptTimeout?: number;
 }
 
 /**
@@ -59,21 +65,34 @@ export async function modernPost(
   options: ModernPostOptions = {},
 ): Promise<ModernAnswer> {
   const timeout = requestTimeout(http.options);
+  const oauth = oauthContextOf(
+    http.options,
+    http.url,
+    http.dispatcher,
+    http.options.logger ?? silentLogger,
+  );
   let response: Dispatcher.ResponseData;
   try {
-    const headers = await buildHeaders(
-      http.options,
-      { "content-type": "application/json", accept: ACCEPT_POST },
-      modernRequestHeaders(message, options.toolInputSchema),
-    );
-    response = await request(http.url, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(message),
-      dispatcher: http.dispatcher,
-      headersTimeout: timeout,
-      bodyTimeout: options.longLived ? 0 : timeout,
-      signal: options.signal,
+    const body = JSON.stringify(message);
+    const protocol = modernRequestHeaders(message, options.toolInputSchema);
+    // A listen stream is no request of the client's: it may refresh a token, never open a browser.
+    const mode = options.longLived ? "background" : "interactive";
+    response = await sendAuthorized(oauth, mode, async (authorization) => {
+      const signals = [options.signal, attemptSignal(options.attemptTimeout)];
+      const live = signals.filter((s): s is AbortSignal => s !== undefined);
+      return request(http.url, {
+        method: "POST",
+        headers: await buildHeaders(
+          http.options,
+          { "content-type": "application/json", accept: ACCEPT_POST, ...authorization },
+          protocol,
+        ),
+        body,
+        dispatcher: http.dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: options.longLived ? 0 : timeout,
+        signal: live.length > 1 ? AbortSignal.any(live) : live[0],
+      });
     });
   } catch (cause) {
     throw networkError(cause, http.url);
@@ -85,7 +104,7 @@ export async function modernPost(
       const answer = answerOf(decodeMessages(text), message.id);
       if (answer?.kind === "error") return { ...answer, status: statusCode };
     }
-    throw statusError(statusCode, http.url, excerpt(text));
+    throw statusError(statusCode, http.url, excerpt(text), afterAuthorization(response));
   }
   const type = header(headers, "content-type") ?? "";
   if (!type.includes("text/event-stream")) {
@@ -138,6 +157,10 @@ export async function modernPost(
     ErrorCodes.UPSTREAM_CLOSED,
     "The server closed the response stream before answering",
   );
+}
+
+function attemptSignal(ms: number | undefined): AbortSignal | undefined {
+  return ms === undefined ? undefined : AbortSignal.timeout(ms);
 }
 
 function notify(message: JSONRPCMessage, options: ModernPostOptions): void {

@@ -1,6 +1,7 @@
 // Options shared by the HTTP client transports and startStdioServer, with
 // their defaults in one place.
 import type { Logger } from "@mcp-proxy/core";
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 
 /** How long to wait for a TCP/TLS connection, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -44,6 +45,15 @@ export interface HttpClientOptions {
    * for tokens that expire and must be refreshed.
    */
   getHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
+  /**
+   * OAuth (MCP authorization): every request carries this provider's access token, and a 401 (or
+   * a 403 `insufficient_scope`) runs the SDK's `auth()` with it (discovery, registration, PKCE,
+   * refresh) before the request is sent once more. `FileOAuthProvider` stores credentials per
+   * server and logs in through the browser; any SDK `OAuthClientProvider` works, and one with
+   * `waitForAuthorizationCode` (see `OAuthLoginProvider`) can complete a login by itself. Not
+   * with `bearer` or an `Authorization` header.
+   */
+  authProvider?: OAuthClientProvider;
   /** Path of a PEM file with the CA certificate(s) to trust for HTTPS (replaces the default roots). */
   sslCa?: string;
   /** Path of a PEM file with the client certificate for mutual TLS. */

@@ -4,6 +4,7 @@
 // have a meaning for our undici transports. What we cannot honour is refused
 // here with the option's name, never dropped.
 import type { UpstreamProtocol } from "@mcp-proxy/core";
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { RemoteTransportKind } from "./auto-transport.js";
 import type { RemoteProtocol } from "./era-transport.js";
 import type { HttpClientOptions, ReconnectOptions } from "./options.js";
@@ -33,8 +34,9 @@ export interface ReferenceReconnectionOptions {
  * The reference's `transportOptions`: `SSEClientTransportOptions` or
  * `StreamableHTTPClientTransportOptions` of the MCP SDK (v1 or v2), typed
  * structurally so that neither SDK line is needed to compile against it.
- * Without `initStreamClient`/`initStdioServer`, only `requestInit.headers` and
- * `reconnectionOptions` are honoured; every other field is refused.
+ * Without `initStreamClient`/`initStdioServer`, only `requestInit.headers`,
+ * `reconnectionOptions` and `authProvider` (our `authProvider`) are honoured;
+ * every other field is refused.
  */
 export interface ReferenceTransportOptions {
   requestInit?: RequestInit;
@@ -74,9 +76,8 @@ export function resolveVersionNegotiation(
 
 /** What to use instead, for each transport option our transports cannot honour. */
 const INSTEAD: Record<string, string> = {
-  authProvider:
-    "OAuth in the stdio front is not supported yet; pass headers: { Authorization } instead",
-  skipIssuerMetadataValidation: "OAuth in the stdio front is not supported yet",
+  skipIssuerMetadataValidation:
+    "OAuth runs the SDK 1.x auth(), which has no such switch; pass authProvider alone",
   fetch: "requests go through undici; use sslCa/sslCert/sslKey, HTTPS_PROXY or getHeaders instead",
   eventSourceInit: "use headers (they are sent on the event stream too) instead",
   sessionId: "the session is opened by the local client's initialize",
@@ -103,7 +104,7 @@ export function unsupportedTransportOptions(
   const refuse = (option: string, instead: string) =>
     found.push({ option, message: `${option} is not supported: ${instead}` });
   for (const [name, value] of Object.entries(options)) {
-    if (value === undefined || name === "reconnectionOptions") continue;
+    if (value === undefined || name === "reconnectionOptions" || name === "authProvider") continue;
     if (name !== "requestInit") {
       refuse(
         `transportOptions.${name}`,
@@ -179,6 +180,14 @@ export function resolveReferenceOptions<T extends OurNames & ReferenceStdioOptio
     const reconnect = reconnectOf(transportOptions.reconnectionOptions);
     if (reconnect !== undefined)
       resolved.reconnect = { ...reconnect, ...definedOnly(ours.reconnect) };
+    const provider = authProviderOf(transportOptions.authProvider);
+    if (provider !== undefined) {
+      if (ours.authProvider !== undefined && ours.authProvider !== provider)
+        throw new TypeError(
+          "authProvider and transportOptions.authProvider disagree; pass one of them",
+        );
+      resolved.authProvider = provider;
+    }
   }
   checkNumbers("reconnect", resolved.reconnect, RECONNECT_LEAST);
   return resolved as Omit<T, keyof ReferenceStdioOptions>;
@@ -200,6 +209,17 @@ export function headersRecord(
     throw new TypeError(`transportOptions.requestInit.headers: ${reason}`, { cause });
   }
   return record;
+}
+
+/** The reference's `authProvider` (the SDK's OAuthClientProvider, v1 or v2) as ours. */
+function authProviderOf(value: unknown): OAuthClientProvider | undefined {
+  if (value === undefined) return undefined;
+  const provider = value as Partial<OAuthClientProvider> | null;
+  if (typeof provider?.tokens !== "function" || typeof provider.saveTokens !== "function")
+    throw new TypeError(
+      "transportOptions.authProvider must be an OAuthClientProvider (with tokens() and saveTokens())",
+    );
+  return provider as OAuthClientProvider;
 }
 
 function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {

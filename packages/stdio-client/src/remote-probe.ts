@@ -2,9 +2,15 @@
 // `server/discover` POST in the local client's name. Both local eras use it,
 // once per process, as the spec recommends for an origin.
 // Spec: docs/specification/2026-07-28/basic/transports/streamable-http.mdx#backward-compatibility
-import { isLegacyProtocolVersion, JsonRpcErrorCodes } from "@mcp-proxy/core";
+import {
+  ErrorCodes,
+  isLegacyProtocolVersion,
+  JsonRpcErrorCodes,
+  McpProxyError,
+} from "@mcp-proxy/core";
 import { type ModernHttp, modernPost } from "./modern-post.js";
 import { type LocalClient, modernRequest, sharedModernVersion } from "./modern-translate.js";
+import { AuthorizationError } from "./oauth-flow.js";
 
 /** How long the `server/discover` probe may take before the server counts as legacy, ms. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
@@ -13,7 +19,9 @@ export type ProbeOutcome =
   | { era: "modern"; discover: Record<string, unknown>; version: string }
   | { era: "legacy"; reason: string }
   /** A modern server that refused us: falling back to initialize would only fail less clearly. */
-  | { era: "refused"; reason: string };
+  | { era: "refused"; reason: string }
+  /** The OAuth authorization the probe ran failed: the client's request fails with it. */
+  | { era: "failed"; error: McpProxyError };
 
 /** Modern errors that name a modern server (HeaderMismatch, MissingRequiredClientCapability). */
 const MODERN_REFUSALS: ReadonlySet<number> = new Set([-32020, -32021]);
@@ -38,8 +46,10 @@ export async function probeRemote(
     undefined,
   );
   try {
+    // The time limit is per exchange: a login between a 401 and the retry is not the probe's.
     const answer = await modernPost(http, request, {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_PROBE_TIMEOUT_MS)]),
+      signal,
+      attemptTimeout: DEFAULT_PROBE_TIMEOUT_MS,
     });
     if (answer.kind === "error") {
       const { code, message, data } = answer.error;
@@ -63,6 +73,13 @@ export async function probeRemote(
     }
     return { era: "modern", discover: answer.result, version };
   } catch (error) {
+    // With OAuth, a 401 here ran the authorization: its failure would only repeat on initialize
+    // (a second login). Without OAuth, a 401 may be a 2025 server refusing a sessionless request.
+    const refused =
+      error instanceof AuthorizationError ||
+      (error instanceof McpProxyError && error.code === ErrorCodes.UNAUTHORIZED);
+    if (http.options.authProvider !== undefined && refused && !signal.aborted)
+      return { era: "failed", error };
     return { era: "legacy", reason: error instanceof Error ? error.message : String(error) };
   }
 }

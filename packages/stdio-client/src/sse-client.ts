@@ -25,6 +25,12 @@ import {
   transportAbortController,
 } from "./http.js";
 import { decodeMessages, errorResponse, isJsonRpcErrorBody, receiveEventData } from "./messages.js";
+import {
+  afterAuthorization,
+  type OAuthContext,
+  oauthContextOf,
+  sendAuthorized,
+} from "./oauth-flow.js";
 import type { HttpClientOptions } from "./options.js";
 import { SseParser } from "./sse-parser.js";
 
@@ -37,6 +43,7 @@ export class SseClientTransport implements Transport {
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
   readonly #dispatcher: Dispatcher;
+  readonly #oauth: OAuthContext | undefined;
   readonly #abort = transportAbortController();
   readonly #pending = new Set<RequestId>();
   #endpoint: URL | undefined;
@@ -49,6 +56,7 @@ export class SseClientTransport implements Transport {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#dispatcher = createDispatcher(options);
+    this.#oauth = oauthContextOf(options, this.#url, this.#dispatcher, this.#logger);
   }
 
   /** The URL messages are POSTed to, once the server has named it. */
@@ -63,15 +71,20 @@ export class SseClientTransport implements Transport {
     this.#started = true;
     let response: Dispatcher.ResponseData;
     try {
-      const headers = await buildHeaders(this.#options, { accept: "text/event-stream" });
-      response = await request(this.#url, {
-        method: "GET",
-        headers,
-        dispatcher: this.#dispatcher,
-        headersTimeout: requestTimeout(this.#options),
-        bodyTimeout: 0,
-        signal: this.#abort.signal,
-      });
+      // The stream opens for the client's first message: a login may start here.
+      response = await sendAuthorized(this.#oauth, "interactive", async (authorization) =>
+        request(this.#url, {
+          method: "GET",
+          headers: await buildHeaders(this.#options, {
+            accept: "text/event-stream",
+            ...authorization,
+          }),
+          dispatcher: this.#dispatcher,
+          headersTimeout: requestTimeout(this.#options),
+          bodyTimeout: 0,
+          signal: this.#abort.signal,
+        }),
+      );
     } catch (cause) {
       throw networkError(cause, this.#url);
     }
@@ -80,7 +93,7 @@ export class SseClientTransport implements Transport {
     if (statusCode < 200 || statusCode >= 300 || !type.includes("text/event-stream")) {
       const text = await body.text().catch(() => "");
       throw statusCode >= 300
-        ? statusError(statusCode, this.#url, excerpt(text))
+        ? statusError(statusCode, this.#url, excerpt(text), afterAuthorization(response))
         : new McpProxyError(
             ErrorCodes.BAD_REQUEST,
             `${this.#url.href} did not answer with an event stream`,
@@ -132,17 +145,22 @@ export class SseClientTransport implements Transport {
     if (id !== undefined) this.#pending.add(id);
     let response: Dispatcher.ResponseData;
     try {
-      const headers = await buildHeaders(this.#options, { "content-type": "application/json" });
+      const body = JSON.stringify(message);
       const timeout = requestTimeout(this.#options);
-      response = await request(endpoint, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(message),
-        dispatcher: this.#dispatcher,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        signal: this.#abort.signal,
-      });
+      response = await sendAuthorized(this.#oauth, "interactive", async (authorization) =>
+        request(endpoint, {
+          method: "POST",
+          headers: await buildHeaders(this.#options, {
+            "content-type": "application/json",
+            ...authorization,
+          }),
+          body,
+          dispatcher: this.#dispatcher,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: this.#abort.signal,
+        }),
+      );
     } catch (cause) {
       if (this.#closed) return;
       const error = networkError(cause, this.#url);
@@ -167,7 +185,12 @@ export class SseClientTransport implements Transport {
       if (first) this.#deliver({ ...first, id } as JSONRPCMessage);
       return;
     }
-    const error = statusError(response.statusCode, endpoint, excerpt(text));
+    const error = statusError(
+      response.statusCode,
+      endpoint,
+      excerpt(text),
+      afterAuthorization(response),
+    );
     this.#logger.error(error.message);
     if (id === undefined) this.onerror?.(error);
     this.#fail(id, error);

@@ -11,10 +11,12 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { AutoClientTransport, type RemoteTransportKind } from "./auto-transport.js";
 import { EraTransport, type RemoteProtocol } from "./era-transport.js";
 import { LocalEraTransport } from "./local-era-transport.js";
+import { checkAuthOptions } from "./oauth-flow.js";
 import type { HttpClientOptions } from "./options.js";
 import {
   headersRecord,
   type ReferenceStdioOptions,
+  type ReferenceTransportOptions,
   resolveReferenceOptions,
   unsupportedTransportOptions,
 } from "./reference-options.js";
@@ -118,6 +120,7 @@ export function createRemoteTransport(
     throw new TypeError(`Unknown protocol "${String(protocol)}" (expected legacy, auto or modern)`);
   if (protocol === "modern" && kind === "sse")
     throw new TypeError('protocol "modern" needs Streamable HTTP, not transport "sse"');
+  checkAuthOptions(options);
   const legacy = (): Transport =>
     kind === "stream"
       ? new StreamableHttpClientTransport(options.url, httpOptions)
@@ -168,7 +171,7 @@ export async function startStdioServer<
       ? await createSdkTransport(
           resolved.url,
           resolved.transport ?? DEFAULT_TRANSPORT,
-          options.transportOptions ?? {},
+          sdkTransportOptions(options.transportOptions ?? {}, resolved.authProvider),
           sdkHeaders(resolved),
         )
       : createRemoteTransport(resolved, logger);
@@ -230,6 +233,19 @@ function refuseBesideSdkTransport(
     throw new TypeError(
       `${name} "${protocol}" cannot be honoured: ${why}; set versionNegotiation on the Client of initStreamClient (resolveVersionNegotiation) instead`,
     );
+}
+
+/** The SDK transport takes an OAuth provider too: ours goes there unless it names its own. */
+function sdkTransportOptions(
+  transportOptions: ReferenceTransportOptions,
+  authProvider: HttpClientOptions["authProvider"],
+): ReferenceTransportOptions {
+  if (authProvider === undefined) return transportOptions;
+  if (transportOptions.authProvider !== undefined && transportOptions.authProvider !== authProvider)
+    throw new TypeError(
+      "authProvider and transportOptions.authProvider disagree; pass one of them",
+    );
+  return { ...transportOptions, authProvider };
 }
 
 /** `headers` and `bearer` as the SDK transport's extra request headers (bearer wins, as on our path). */

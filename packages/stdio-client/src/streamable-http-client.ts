@@ -34,6 +34,13 @@ import {
   methodOf,
   receiveEventData,
 } from "./messages.js";
+import {
+  afterAuthorization,
+  currentAuthorization,
+  type OAuthContext,
+  oauthContextOf,
+  sendAuthorized,
+} from "./oauth-flow.js";
 import { DEFAULT_CLOSE_TIMEOUT_MS, type HttpClientOptions } from "./options.js";
 import { SseParser } from "./sse-parser.js";
 
@@ -59,6 +66,7 @@ export class StreamableHttpClientTransport implements Transport {
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
   readonly #dispatcher: Dispatcher;
+  readonly #oauth: OAuthContext | undefined;
   readonly #abort = transportAbortController();
   /** Local requests still waiting for their response. */
   readonly #pending = new Set<RequestId>();
@@ -79,6 +87,7 @@ export class StreamableHttpClientTransport implements Transport {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#dispatcher = createDispatcher(options);
+    this.#oauth = oauthContextOf(options, this.#url, this.#dispatcher, this.#logger);
   }
 
   /** The Mcp-Session-Id the server assigned, once initialized. */
@@ -163,21 +172,24 @@ export class StreamableHttpClientTransport implements Transport {
 
     let response: Dispatcher.ResponseData;
     try {
-      const headers = await buildHeaders(
-        this.#options,
-        { "content-type": "application/json", accept: ACCEPT_POST },
-        this.#protocolHeaders(),
-      );
+      const body = JSON.stringify(message);
       const timeout = requestTimeout(this.#options);
-      response = await request(this.#url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(message),
-        dispatcher: this.#dispatcher,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        signal: this.#abort.signal,
-      });
+      // A request refused for its token is sent again after the authorization (once).
+      response = await sendAuthorized(this.#oauth, "interactive", async (authorization) =>
+        request(this.#url, {
+          method: "POST",
+          headers: await buildHeaders(
+            this.#options,
+            { "content-type": "application/json", accept: ACCEPT_POST, ...authorization },
+            this.#protocolHeaders(),
+          ),
+          body,
+          dispatcher: this.#dispatcher,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: this.#abort.signal,
+        }),
+      );
     } catch (cause) {
       if (this.#closed) return "failed";
       const error = networkError(cause, this.#url);
@@ -239,7 +251,7 @@ export class StreamableHttpClientTransport implements Transport {
       if (first) this.#deliver({ ...first, id } as JSONRPCMessage);
       return "failed";
     }
-    const error = statusError(statusCode, this.#url, excerpt(text));
+    const error = statusError(statusCode, this.#url, excerpt(text), afterAuthorization(response));
     this.#logger.error(error.message);
     if (id === undefined) this.onerror?.(error);
     this.#fail(id, error);
@@ -352,15 +364,21 @@ export class StreamableHttpClientTransport implements Transport {
       try {
         const protocol = this.#protocolHeaders();
         if (cursor.lastEventId !== undefined) protocol["last-event-id"] = cursor.lastEventId;
-        const headers = await buildHeaders(this.#options, { accept: ACCEPT_SSE }, protocol);
-        response = await request(this.#url, {
-          method: "GET",
-          headers,
-          dispatcher: this.#dispatcher,
-          headersTimeout: requestTimeout(this.#options),
-          bodyTimeout: 0,
-          signal,
-        });
+        // A stream is no request of the client's: it may refresh a token, never open a browser.
+        response = await sendAuthorized(this.#oauth, "background", async (authorization) =>
+          request(this.#url, {
+            method: "GET",
+            headers: await buildHeaders(
+              this.#options,
+              { accept: ACCEPT_SSE, ...authorization },
+              protocol,
+            ),
+            dispatcher: this.#dispatcher,
+            headersTimeout: requestTimeout(this.#options),
+            bodyTimeout: 0,
+            signal,
+          }),
+        );
       } catch (cause) {
         if (stop()) return;
         failures++;
@@ -481,10 +499,11 @@ export class StreamableHttpClientTransport implements Transport {
     try {
       const protocol: Record<string, string> = { "mcp-session-id": sessionId };
       if (version !== undefined) protocol["mcp-protocol-version"] = version;
-      const headers = await buildHeaders(this.#options, {}, protocol);
+      // With the token at hand: a close does not wait for an authorization.
+      const authorization = await currentAuthorization(this.#oauth);
       const response = await request(this.#url, {
         method: "DELETE",
-        headers,
+        headers: await buildHeaders(this.#options, authorization, protocol),
         dispatcher: this.#dispatcher,
         headersTimeout: DEFAULT_CLOSE_TIMEOUT_MS,
         bodyTimeout: DEFAULT_CLOSE_TIMEOUT_MS,

@@ -165,16 +165,19 @@ describe("options that disagree or cannot be honoured", () => {
     ).rejects.toThrow(/protocol "modern" and upstreamProtocol "auto" disagree/);
   });
 
-  it("rejects authProvider, pointing at headers", async () => {
+  it("rejects an authProvider beside bearer (both set Authorization)", async () => {
     const error = await startStdioServer({
       url,
       serverType: ServerType.HTTPStream,
-      transportOptions: { authProvider: { tokens: async () => undefined } },
+      bearer: "t",
+      transportOptions: {
+        authProvider: { tokens: async () => undefined, saveTokens: async () => {} },
+      },
+      stdin: new PassThrough(),
+      stdout: new PassThrough(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
-    expect((error as Error).message).toMatch(
-      /transportOptions\.authProvider is not supported: .*not supported yet; pass headers: \{ Authorization \} instead/,
-    );
+    expect((error as Error).message).toMatch(/Pass bearer or authProvider, not both/);
   });
 
   it("rejects fetch, eventSourceInit and sessionId by name", async () => {

@@ -1,5 +1,6 @@
 // The reference package's option names resolved onto ours: a pure table of
 // what maps, what wins, and what is refused (and with which words).
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { describe, expect, it } from "vitest";
 import { backoffDelay, maxReconnectAttempts } from "../src/backoff.js";
 import {
@@ -166,12 +167,42 @@ describe("transportOptions.reconnectionOptions", () => {
   });
 });
 
+describe("transportOptions.authProvider", () => {
+  const provider = {
+    tokens: async () => undefined,
+    saveTokens: async () => {},
+  } as unknown as OAuthClientProvider;
+
+  it("becomes our authProvider", () => {
+    expect(resolve({ transportOptions: { authProvider: provider } })).toEqual({
+      url,
+      authProvider: provider,
+    });
+    expect(unsupportedTransportOptions({ authProvider: provider })).toEqual([]);
+  });
+
+  it("agrees with authProvider or is refused", () => {
+    expect(
+      resolve({ authProvider: provider, transportOptions: { authProvider: provider } }),
+    ).toEqual({ url, authProvider: provider });
+    const other = { ...provider } as OAuthClientProvider;
+    expect(() =>
+      resolve({ authProvider: other, transportOptions: { authProvider: provider } }),
+    ).toThrow(/authProvider and transportOptions\.authProvider disagree/);
+  });
+});
+
 describe("transportOptions we cannot honour", () => {
   const cases: Array<[string, ReferenceStdioOptions["transportOptions"], RegExp]> = [
     [
-      "authProvider",
-      { authProvider: { tokens: async () => undefined } },
-      /transportOptions\.authProvider is not supported: OAuth .* not supported yet; pass headers: \{ Authorization \} instead/,
+      "skipIssuerMetadataValidation",
+      { skipIssuerMetadataValidation: true },
+      /transportOptions\.skipIssuerMetadataValidation is not supported: OAuth runs the SDK 1\.x auth\(\)/,
+    ],
+    [
+      "an authProvider that is not one",
+      { authProvider: { tokens: "x" } },
+      /transportOptions\.authProvider must be an OAuthClientProvider/,
     ],
     ["fetch", { fetch: globalThis.fetch }, /transportOptions\.fetch is not supported: .*undici/],
     [
@@ -205,9 +236,9 @@ describe("transportOptions we cannot honour", () => {
   });
 
   it("are left alone for the SDK transport", () => {
-    const transportOptions = { authProvider: {}, requestInit: { headers: { a: "b" } } };
+    const transportOptions = { fetch: {}, requestInit: { headers: { a: "b" } } };
     expect(unsupportedTransportOptions(transportOptions).map((u) => u.option)).toEqual([
-      "transportOptions.authProvider",
+      "transportOptions.fetch",
     ]);
     // The headers go to the SDK transport with the rest, not into ours.
     expect(resolveReferenceOptions({ url, transportOptions }, { sdkTransport: true })).toEqual({
