@@ -95,6 +95,8 @@ export const JsonRpcErrorCodes = {
   REQUEST_TIMEOUT: -32001,
   /** 2026-07-28: HTTP headers disagree with the body. */
   HEADER_MISMATCH: -32020,
+  /** 2026-07-28: the request needs a client capability the client did not declare. */
+  MISSING_REQUIRED_CLIENT_CAPABILITY: -32021,
   /** 2026-07-28: unsupported protocol version. */
   UNSUPPORTED_PROTOCOL_VERSION: -32022,
 } as const;

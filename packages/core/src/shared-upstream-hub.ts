@@ -12,7 +12,7 @@ import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "./errors.js";
 import { classifyMessage, jsonRpcError } from "./jsonrpc.js";
 import type { Logger } from "./logger.js";
-import { INPUT_CAPABLE_METHODS } from "./modern/mrtr.js";
+import { INPUT_CAPABLE_METHODS } from "./protocol/mrtr.js";
 import { type HeldCall, InteractiveGate } from "./shared-upstream-gate.js";
 import {
   admits,

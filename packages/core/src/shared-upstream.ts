@@ -45,12 +45,12 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { capabilityProfile } from "./capability-profile.js";
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError } from "./errors.js";
-import { jsonRpcError } from "./jsonrpc.js";
-import { type Logger, silentLogger } from "./logger.js";
 import {
   DEFAULT_MAX_UPSTREAMS,
   DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
-} from "./modern/gateway-options.js";
+} from "./gateway/gateway-options.js";
+import { jsonRpcError } from "./jsonrpc.js";
+import { type Logger, silentLogger } from "./logger.js";
 import { SharedUpstreamHub } from "./shared-upstream-hub.js";
 import { type SessionHub, SharedSessionTransport } from "./shared-upstream-session.js";
 

@@ -1,6 +1,6 @@
 // Test helpers for core: an SDK Client talking through an in-memory pair to
 // one side of a bridge whose other side is a real child process.
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { echoServerCommand } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -22,12 +22,13 @@ export interface Rig {
 
 export function echoChild(extra: Partial<ChildProcessOptions> = {}): ChildProcessTransport {
   const { args = [], ...rest } = extra;
+  const { command, args: echoArgs, stderr } = echoServerCommand(args);
   return new ChildProcessTransport({
-    stderr: "ignore",
+    stderr,
     killGracePeriodMs: 500,
     ...rest,
-    command: process.execPath,
-    args: [ECHO_SERVER, ...args],
+    command,
+    args: echoArgs,
   });
 }
 

@@ -1,4 +1,4 @@
-import { ECHO_SERVER, fixturePath, waitFor } from "@mcp-proxy/test-utils";
+import { ECHO_SERVER, fixtureCommand, fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
@@ -30,9 +30,7 @@ type Msg = Record<string, unknown> & { params?: Record<string, unknown> };
 /** A child transport that records what goes up and what comes back. */
 function recordedChild(script: string, args: string[] = []) {
   const child = new ChildProcessTransport({
-    command: process.execPath,
-    args: [script, ...args],
-    stderr: "ignore",
+    ...fixtureCommand(script, args),
     killGracePeriodMs: 500,
   });
   const sent: Msg[] = [];

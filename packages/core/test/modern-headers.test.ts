@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
   classifyEra,
-  decodeHeaderValue,
-  encodeHeaderValue,
-  mcpHeaderParams,
   modernErrorStatus,
   modernRequestHeaders,
   validateModernRequest,
 } from "../src/index.js";
+import {
+  decodeHeaderValue,
+  encodeHeaderValue,
+  mcpHeaderParams,
+} from "../src/protocol/header-values.js";
 import { modernRequest } from "./modern-helpers.js";
 
 const toolCall = (

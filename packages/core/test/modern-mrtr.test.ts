@@ -1,4 +1,4 @@
-import { fixturePath, waitFor } from "@mcp-proxy/test-utils";
+import { fixtureCommand, fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChildProcessTransport } from "../src/index.js";
 import {
@@ -185,8 +185,8 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
     expect(error.message).toMatch(/requestState/);
   });
 
-  it("expires a parked exchange: the upstream is answered and cancelled, the retry is refused", async () => {
-    const { gateway, sent } = gatewayRig({ pendingExchangeTtlMs: 100 });
+  it("expires a parked round: the upstream is answered and cancelled, the retry is refused", async () => {
+    const { gateway, sent } = gatewayRig({ parkedRoundTtlMs: 100 });
     const caps = { sampling: {} };
     const first = collect();
     await gateway.handle(
@@ -269,8 +269,8 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
     expect(pids).toHaveLength(2);
   });
 
-  it("bounds the number of parked exchanges", async () => {
-    const { gateway, sent } = gatewayRig({ maxUpstreams: 2, maxPendingExchanges: 1 });
+  it("bounds the number of parked rounds", async () => {
+    const { gateway, sent } = gatewayRig({ maxUpstreams: 2, maxParkedRounds: 1 });
     const caps = { sampling: {} };
     const a = collect();
     await gateway.handle(
@@ -294,9 +294,7 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
       gatewayRig({
         createUpstream: () =>
           new ChildProcessTransport({
-            command: process.execPath,
-            args: [fixturePath("conformance-server.mjs")],
-            stderr: "ignore",
+            ...fixtureCommand(fixturePath("conformance-server.mjs")),
             killGracePeriodMs: 500,
           }),
       });

@@ -73,7 +73,7 @@ describe("capability profiles", () => {
     expect(new Set(pids).size).toBe(1);
   });
 
-  it("lets a live call run beside parked exchanges rather than wait for their retries", async () => {
+  it("lets a live call run beside parked rounds rather than wait for their retries", async () => {
     const { gateway, pids } = gatewayRig({ maxUpstreamsPerProfile: 1 });
     const caps = { sampling: {} };
     const parked: InputRequired[] = [];

@@ -1,4 +1,4 @@
-import { fixturePath, waitFor } from "@mcp-proxy/test-utils";
+import { fixtureCommand, fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChildProcessTransport, META } from "../src/index.js";
 import {
@@ -14,12 +14,7 @@ afterEach(closeGateways);
 
 const MODERN_SERVER = fixturePath("modern-server.mjs");
 const modernChild = () =>
-  new ChildProcessTransport({
-    command: process.execPath,
-    args: [MODERN_SERVER],
-    stderr: "ignore",
-    killGracePeriodMs: 500,
-  });
+  new ChildProcessTransport({ ...fixtureCommand(MODERN_SERVER), killGracePeriodMs: 500 });
 
 function modernRig(options: Parameters<typeof gatewayRig>[0] = {}) {
   const sent: Array<Record<string, unknown>> = [];

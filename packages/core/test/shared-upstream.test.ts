@@ -1,4 +1,4 @@
-import { fixturePath, waitFor } from "@mcp-proxy/test-utils";
+import { fixtureCommand, fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
@@ -159,9 +159,7 @@ describe("SharedUpstream", () => {
     shared = new SharedUpstream({
       createTransport: () => {
         const child = new ChildProcessTransport({
-          command: process.execPath,
-          args: [fixturePath("subscribable-server.mjs")],
-          stderr: "ignore",
+          ...fixtureCommand(fixturePath("subscribable-server.mjs")),
           killGracePeriodMs: 500,
         });
         children.push(child);

@@ -3,52 +3,17 @@
 // OAuth tokens (oauth.ts). Runs before any session or upstream is touched.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { referenceChallenge } from "./challenge.js";
-import type { ResourceServer } from "./oauth.js";
 import type { AuthenticateResult, StartHTTPServerOptions } from "./options.js";
-
-/** A 401 with its `WWW-Authenticate` challenge (RFC 9110 §15.5.2: every 401 names a scheme). */
-export class UnauthorizedError extends McpProxyError {
-  override readonly name = "UnauthorizedError";
-  /** Whether the client sent a bearer token. */
-  readonly bearer: boolean;
-  readonly challenge: string;
-  /**
-   * The default challenge tells a client that presented a bearer token it was refused (RFC 6750
-   * §3.1), and one that sent none only the scheme.
-   */
-  constructor(message: string, bearer: boolean, challenge?: string) {
-    super(ErrorCodes.UNAUTHORIZED, message);
-    this.bearer = bearer;
-    this.challenge = challenge ?? (bearer ? 'Bearer error="invalid_token"' : "Bearer");
-  }
-}
-
-/** A 403 for a valid token without the scopes this server requires (RFC 6750 §3.1 `insufficient_scope`). */
-export class InsufficientScopeError extends McpProxyError {
-  override readonly name = "InsufficientScopeError";
-  readonly challenge: string;
-  constructor(message: string, challenge: string) {
-    super(ErrorCodes.FORBIDDEN, message);
-    this.challenge = challenge;
-  }
-}
+import { UnauthorizedError } from "./refusals.js";
+import { bearerToken } from "./request-info.js";
 
 const digest = (value: string): Buffer => createHash("sha256").update(value).digest();
 
 /** Compares through fixed-length digests so neither content nor length leaks through timing. */
 export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
-}
-
-/** The token of an `Authorization: Bearer` header, if any. */
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  return match?.[1]?.trim();
 }
 
 export type Authenticator = (req: IncomingMessage) => Promise<AuthInfo | undefined>;
@@ -66,7 +31,7 @@ function toAuthInfo(result: AuthenticateResult): AuthInfo | undefined {
  */
 export function createAuthenticator(
   options: StartHTTPServerOptions,
-  resourceServer?: ResourceServer,
+  resourceServer?: { authenticate: Authenticator },
 ): Authenticator | undefined {
   if (resourceServer) return (req) => resourceServer.authenticate(req);
   const { apiKey, authenticate } = options;

@@ -3,16 +3,14 @@
 import type { IncomingMessage } from "node:http";
 import { classifyMessage, ErrorCodes, McpProxyError, messageId } from "@mcp-proxy/core";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { withRequestId } from "./refusals.js";
 
-/** A parse or validation failure that knows the request id, when one could be read. */
-export class BodyError extends McpProxyError {
-  override readonly name = "BodyError";
-  readonly id: RequestId | null;
-  constructor(code: McpProxyError["code"], message: string, id: RequestId | null = null) {
-    super(code, message);
-    this.id = id;
-  }
-}
+/** A parse or validation failure, answered with the request id when one could be read. */
+const badBody = (
+  code: McpProxyError["code"],
+  message: string,
+  id: RequestId | null = null,
+): McpProxyError => withRequestId(new McpProxyError(code, message), id);
 
 /** 415 unless the request declares a JSON body. */
 export function assertJsonContentType(req: IncomingMessage): void {
@@ -117,7 +115,7 @@ export const MAX_JSON_DEPTH = 1000;
 export function parseJsonRpc(body: Buffer): ParsedBody {
   // Nesting deeper than the limit needs two bytes a level: shorter bodies cannot, and skip the scan.
   if (body.length > 2 * MAX_JSON_DEPTH && nestingExceeds(body, MAX_JSON_DEPTH)) {
-    throw new BodyError(
+    throw badBody(
       ErrorCodes.INVALID_MESSAGE,
       `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
     );
@@ -126,17 +124,16 @@ export function parseJsonRpc(body: Buffer): ParsedBody {
   try {
     value = JSON.parse(body.toString("utf8"));
   } catch {
-    throw new BodyError(ErrorCodes.PARSE_ERROR, "Parse error: the body is not valid JSON");
+    throw badBody(ErrorCodes.PARSE_ERROR, "Parse error: the body is not valid JSON");
   }
   const batch = Array.isArray(value);
   const items: unknown[] = batch ? (value as unknown[]) : [value];
-  if (items.length === 0)
-    throw new BodyError(ErrorCodes.INVALID_MESSAGE, "Invalid Request: empty batch");
+  if (items.length === 0) throw badBody(ErrorCodes.INVALID_MESSAGE, "Invalid Request: empty batch");
   let requestIds: Set<unknown> | undefined;
   for (const item of items) {
     const kind = classifyMessage(item);
     if (kind === "invalid") {
-      throw new BodyError(
+      throw badBody(
         ErrorCodes.INVALID_MESSAGE,
         "Invalid Request: not a JSON-RPC 2.0 message",
         messageId(item) ?? null,
@@ -147,7 +144,7 @@ export function parseJsonRpc(body: Buffer): ParsedBody {
       const id = messageId(item);
       requestIds ??= new Set();
       if (requestIds.has(id)) {
-        throw new BodyError(
+        throw badBody(
           ErrorCodes.INVALID_MESSAGE,
           `Invalid Request: the batch uses request id ${JSON.stringify(id)} twice`,
           id ?? null,

@@ -1,6 +1,6 @@
 // The Bearer challenges of 401 and 403 answers (RFC 6750 §3, RFC 9728 §5.1)
 // and where a resource's protected resource metadata lives (RFC 9728 §3.1).
-import type { ReferenceOAuthOptions } from "./oauth.js";
+import type { ReferenceOAuthOptions } from "./oauth-options.js";
 
 /** The well-known path of RFC 9728 protected resource metadata (§3). */
 export const PROTECTED_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";

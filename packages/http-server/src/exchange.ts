@@ -2,8 +2,9 @@
 // answered. The answer is plain JSON when the responses are all there is
 // (the cheap path), and an SSE stream as soon as the server has something else
 // to say first (progress, a log line, a sampling request).
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { isResponse, messageId } from "@mcp-proxy/core";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { EventStream } from "./event-stream.js";
 import { sendJson } from "./responses.js";
@@ -11,6 +12,17 @@ import { SseWriter } from "./sse-writer.js";
 
 /** Map key for a JSON-RPC id: 1 and "1" are different requests. */
 export const idKey = (id: RequestId): string => (typeof id === "number" ? `n${id}` : `s${id}`);
+
+/** One 2025-era POST as a session (or stateless mode) receives it. */
+export interface PostContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  authInfo: AuthInfo | undefined;
+  sseAllowed: boolean;
+  jsonAllowed: boolean;
+  /** Headers every response of this session carries (Mcp-Session-Id). */
+  headers: Record<string, string>;
+}
 
 export interface ExchangeOptions {
   res: ServerResponse;

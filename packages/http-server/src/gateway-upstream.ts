@@ -14,7 +14,12 @@ import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
 import { reportClosed } from "./session-info.js";
 import { createUpstreamFor, type OpenedUpstream } from "./upstream.js";
 
-class DeferredTransport implements Transport {
+/**
+ * A Transport that opens the user's upstream when started (not when created), so the
+ * gateway's synchronous factory can hand it out. (Not stdio-client's DeferredTransport, which
+ * picks its inner transport on the first message.)
+ */
+class LazyUpstream implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
@@ -97,5 +102,5 @@ export function gatewayUpstreamFactory(
   logger: Logger,
 ): () => Transport {
   return () =>
-    new DeferredTransport(() => createUpstreamFor(options, request(), undefined), options, logger);
+    new LazyUpstream(() => createUpstreamFor(options, request(), undefined), options, logger);
 }

@@ -17,8 +17,8 @@ export {
 export type { RequestRecord, ServerMetrics } from "./metrics.js";
 export { DEFAULT_METRICS_PATH } from "./metrics.js";
 export type { ServerNotifier } from "./notifier.js";
-export type { OAuthOptions, ReferenceOAuthOptions } from "./oauth.js";
-export { DEFAULT_JWKS_COOLDOWN_MS, DEFAULT_OAUTH_CLOCK_TOLERANCE_S } from "./oauth.js";
+export type { OAuthOptions, ReferenceOAuthOptions } from "./oauth-options.js";
+export { DEFAULT_JWKS_COOLDOWN_MS, DEFAULT_OAUTH_CLOCK_TOLERANCE_S } from "./oauth-options.js";
 export type {
   AuthenticateResult,
   EventStoreOption,

@@ -16,7 +16,8 @@ import {
   ModernGateway,
   type ModernSink,
   modernErrorStatus,
-  type UpstreamProtocol,
+  type ProtocolEra,
+  type ProtocolEraOption,
   validateModernRequest,
 } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
@@ -26,6 +27,7 @@ import type {
   JSONRPCRequest,
   JSONRPCResultResponse,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { ModernHandler } from "./context.js";
 import { gatewayUpstreamFactory } from "./gateway-upstream.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import { noteRefusal } from "./metrics.js";
@@ -41,13 +43,13 @@ export const DUAL_ERA_VERSIONS: readonly string[] = [
 ];
 
 export interface ModernEndpointOptions {
-  upstreamProtocol: UpstreamProtocol | undefined;
+  upstreamProtocol: ProtocolEraOption | undefined;
   maxUpstreams: number | undefined;
   heartbeatMs: number;
   logger: Logger;
 }
 
-export class ModernEndpoint {
+export class ModernEndpoint implements ModernHandler {
   readonly #gateway: ModernGateway;
   readonly #heartbeatMs: number;
   readonly #metrics: boolean;
@@ -84,7 +86,7 @@ export class ModernEndpoint {
     return this.#gateway.healthy;
   }
 
-  get upstreamEra(): "legacy" | "modern" | undefined {
+  get upstreamEra(): ProtocolEra | undefined {
     return this.#gateway.upstreamEra;
   }
 

@@ -2,7 +2,6 @@
 // by an embedder whose changes do not come through the proxied upstream. The
 // method names are the SDK v2 ServerNotifier's, so code written for the
 // reference package's `notify` runs unchanged.
-import type { ModernEndpoint } from "./modern-endpoint.js";
 
 export interface ServerNotifier {
   /** `notifications/tools/list_changed` to every listen stream that opted in. */
@@ -15,7 +14,12 @@ export interface ServerNotifier {
   resourceUpdated(uri: string): void;
 }
 
-export function createNotifier(endpoint: ModernEndpoint | undefined): ServerNotifier {
+/** Where the events go: the open listen streams (ModernEndpoint), when the server has them. */
+export interface ChangePublisher {
+  publish(method: string, params?: Record<string, unknown>): void;
+}
+
+export function createNotifier(endpoint: ChangePublisher | undefined): ServerNotifier {
   const publish = (method: string, params?: Record<string, unknown>) =>
     endpoint?.publish(method, params);
   return {

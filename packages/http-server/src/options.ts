@@ -4,14 +4,14 @@
 import type http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type https from "node:https";
-import type { ListenSubscriptionsHandler, Logger, UpstreamProtocol } from "@mcp-proxy/core";
+import type { ListenSubscriptionsHandler, Logger, ProtocolEraOption } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CorsOptions } from "./cors.js";
 import type { EventStore } from "./event-store.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ServerNotifier } from "./notifier.js";
-import type { OAuthOptions, ReferenceOAuthOptions } from "./oauth.js";
+import type { OAuthOptions, ReferenceOAuthOptions } from "./oauth-options.js";
 
 /**
  * What `createServer` returns: an MCP SDK Server of either line (`Server` or `McpServer.server`
@@ -101,9 +101,9 @@ export interface StartHTTPServerOptions<S extends McpServerLike = McpServerLike>
   host?: string;
   /** Streamable HTTP path. Default "/mcp"; null disables. */
   streamEndpoint?: string | null;
-  /** Legacy HTTP+SSE stream path. Default "/sse"; null disables (and with it the messages path). */
+  /** HTTP+SSE (2024-11-05) stream path. Default "/sse"; null disables (and with it the messages path). */
   sseEndpoint?: string | null;
-  /** Legacy HTTP+SSE messages path. Default "/messages". */
+  /** HTTP+SSE (2024-11-05) messages path. Default "/messages". */
   messagesEndpoint?: string;
   /** Serve Streamable HTTP without sessions, on one shared upstream. Default false. */
   stateless?: boolean;
@@ -128,7 +128,7 @@ export interface StartHTTPServerOptions<S extends McpServerLike = McpServerLike>
    * `subscriptions/listen`. Upstreams from `createServer` (2025-era SDK Servers) are always
    * relayed as they are.
    */
-  upstreamProtocol?: UpstreamProtocol;
+  upstreamProtocol?: ProtocolEraOption;
   /** Resumability store for SSE events. Default: a bounded InMemoryEventStore; false disables. */
   eventStore?: EventStore | false;
   /**

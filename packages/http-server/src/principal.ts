@@ -1,5 +1,5 @@
-// Who a stateful session belongs to. A 2025-era Streamable HTTP session or a
-// legacy SSE session is bound to the principal whose credentials created it;
+// Who a stateful session belongs to. A 2025-era Streamable HTTP session or an
+// HTTP+SSE session is bound to the principal whose credentials created it;
 // a request from anyone else that names it is answered as if it did not exist.
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 

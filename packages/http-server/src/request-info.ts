@@ -1,6 +1,6 @@
 // Small readers of request metadata that never throw: the path of any request
-// target (even "//" or garbage), query parameters, Accept negotiation, and the
-// protocol-version header check.
+// target (even "//" or garbage), the bearer token, query parameters, Accept
+// negotiation, and the protocol-version header check.
 import type { IncomingMessage } from "node:http";
 import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
@@ -10,6 +10,14 @@ export function pathOf(req: IncomingMessage): string {
   const target = req.url ?? "/";
   const end = target.search(/[?#]/);
   return end === -1 ? target : target.slice(0, end);
+}
+
+/** The token of an `Authorization: Bearer` header, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  return match?.[1]?.trim();
 }
 
 /** One query parameter, or undefined; tolerates malformed encodings. */

@@ -2,36 +2,7 @@
 // JSON-RPC error body carrying the request id when it is known.
 import type { ServerResponse } from "node:http";
 import { jsonRpcError, toWireError } from "@mcp-proxy/core";
-import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { InsufficientScopeError, UnauthorizedError } from "./auth.js";
-import { BodyError } from "./body.js";
-
-const requestIds = new WeakMap<object, RequestId | null>();
-
-/** Records which request an error answers, so its JSON-RPC body carries that id. */
-export function withRequestId(error: unknown, id: RequestId | null | undefined): unknown {
-  if (typeof error === "object" && error !== null && id !== undefined && !requestIds.has(error))
-    requestIds.set(error, id);
-  return error;
-}
-
-/** The id of the first request in a parsed body, if any. */
-export function firstRequestId(messages: readonly unknown[]): RequestId | undefined {
-  for (const message of messages) {
-    const id = (message as { id?: unknown }).id;
-    if (typeof id === "string" || typeof id === "number") return id;
-  }
-  return undefined;
-}
-
-/** Carries the Allow header of a 405. */
-export class MethodNotAllowedError extends Error {
-  readonly allow: string;
-  constructor(allow: string, message = "Method Not Allowed") {
-    super(message);
-    this.allow = allow;
-  }
-}
+import { HttpRefusal, requestIdOf } from "./refusals.js";
 
 /**
  * Bodies up to this many UTF-16 units go out as a string: Node then sends headers
@@ -73,33 +44,22 @@ export function statusHeaders(status: number): Record<string, string> | undefine
   return status === 503 ? { "Retry-After": RETRY_AFTER_SECONDS } : undefined;
 }
 
-/** Answers with the status and JSON-RPC error of `error`; tears the response down when headers are out. */
-export function sendError(res: ServerResponse, error: unknown, id?: RequestId | null): void {
+/**
+ * Answers with the status and JSON-RPC error of `error` (core's WIRE table, through toWireError),
+ * the headers its status needs, and the request id recorded for it (withRequestId); tears the
+ * response down when headers are out.
+ */
+export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
   if (res.destroyed) return;
-  const headers: Record<string, string> = {};
-  let status: number;
-  let code: number;
-  let message: string;
-  if (error instanceof MethodNotAllowedError) {
-    status = 405;
-    code = -32000;
-    message = error.message;
-    headers.Allow = error.allow;
-  } else {
-    ({ status, jsonRpcCode: code, message } = toWireError(error));
-  }
-  // RFC 9110 §15.5.2: every 401 names a scheme, whatever raised it; a 403 for a missing scope
-  // says which (RFC 6750 §3.1).
-  if (error instanceof UnauthorizedError || error instanceof InsufficientScopeError)
-    headers["WWW-Authenticate"] = error.challenge;
-  else if (status === 401) headers["WWW-Authenticate"] = "Bearer";
+  const { status, jsonRpcCode, message } = toWireError(error);
+  const headers: Record<string, string> = error instanceof HttpRefusal ? { ...error.headers } : {};
+  // RFC 9110 §15.5.2: every 401 names a scheme, whatever raised it.
+  if (status === 401) headers["WWW-Authenticate"] ??= "Bearer";
   if (status === 413) headers.Connection = "close";
-  if (status === 503) headers["Retry-After"] = RETRY_AFTER_SECONDS;
-  const recorded = typeof error === "object" && error !== null ? requestIds.get(error) : undefined;
-  const knownId = id ?? recorded ?? (error instanceof BodyError ? error.id : null);
-  sendJson(res, status, jsonRpcError(knownId, code, message), headers);
+  Object.assign(headers, statusHeaders(status));
+  sendJson(res, status, jsonRpcError(requestIdOf(error), jsonRpcCode, message), headers);
 }

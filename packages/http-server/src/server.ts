@@ -12,11 +12,11 @@ import { parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import { answerPreflight, applyCors, resolveCors } from "./cors.js";
 import { checkEndpointPaths, reservedPaths } from "./endpoint-paths.js";
-import { handleSseMessage, handleSseStream } from "./legacy-sse.js";
 import { DEFAULT_METRICS_PATH, noteRefusal, observe } from "./metrics.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { createNotifier } from "./notifier.js";
-import { isResourceServerOptions, ResourceServer } from "./oauth.js";
+import { ResourceServer } from "./oauth.js";
+import { isResourceServerOptions } from "./oauth-options.js";
 import { resolveEventStore, resolveMaxBodySize, resolveSessionTimeout } from "./option-aliases.js";
 import {
   DEFAULT_CLOSE_GRACE_MS,
@@ -34,19 +34,15 @@ import {
   type StartHTTPServerOptions,
 } from "./options.js";
 import { createOriginHostPolicy } from "./origin-host.js";
+import { firstRequestId, withRequestId } from "./refusals.js";
 import { pathOf } from "./request-info.js";
-import {
-  firstRequestId,
-  MethodNotAllowedError,
-  sendError,
-  sendJson,
-  withRequestId,
-} from "./responses.js";
+import { sendError, sendJson } from "./responses.js";
 import { SessionRegistry } from "./session-registry.js";
-import { SessionUpstreams } from "./session-upstream.js";
+import { handleSseMessage, handleSseStream } from "./sse-session.js";
 import { StatelessUpstream } from "./stateless.js";
 import { handleStreamable } from "./streamable-handler.js";
 import { loadPem, tlsError } from "./tls.js";
+import { SessionUpstreams } from "./upstream.js";
 
 export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
   typedOptions: StartHTTPServerOptions<S>,
@@ -75,6 +71,16 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     ],
   );
   const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  // Created eagerly but lazy inside: no upstream until the first modern request.
+  const modern =
+    (options.modern ?? DEFAULT_MODERN) && streamEndpoint !== null
+      ? new ModernEndpoint(options, {
+          upstreamProtocol: options.upstreamProtocol,
+          maxUpstreams: options.maxUpstreams,
+          heartbeatMs,
+          logger,
+        })
+      : undefined;
   const ctx: ServerContext = {
     options,
     logger,
@@ -88,16 +94,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     ),
     stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
     upstreams: new SessionUpstreams(options, logger),
-    // Created eagerly but lazy inside: no upstream until the first modern request.
-    modern:
-      (options.modern ?? DEFAULT_MODERN) && streamEndpoint !== null
-        ? new ModernEndpoint(options, {
-            upstreamProtocol: options.upstreamProtocol,
-            maxUpstreams: options.maxUpstreams,
-            heartbeatMs,
-            logger,
-          })
-        : undefined,
+    modern,
     closing: false,
   };
   const cors = resolveCors(options.cors);
@@ -220,8 +217,6 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       // A client's mistake (bad input, wrong method) is routine; only our own failures are errors.
       if (error instanceof McpProxyError) {
         logger.debug("request rejected", { code: error.code, message: error.message });
-      } else if (error instanceof MethodNotAllowedError) {
-        logger.debug("request rejected", { status: 405, message: error.message });
       } else logger.error("request failed", { error });
       try {
         sendError(res, error);
@@ -288,7 +283,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       const pending = () =>
         unhandledInFlight > 0 ||
         ctx.sessions.reserved > 0 ||
-        ctx.sessions.values().some((s) => "pendingCount" in s && s.pendingCount > 0) ||
+        ctx.sessions.values().some((s) => s.pendingCount > 0) ||
         (ctx.stateless?.pendingCount ?? 0) > 0 ||
         (ctx.modern?.pendingCount ?? 0) > 0;
       const grace = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
@@ -307,7 +302,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
 
   return {
     close,
-    notify: createNotifier(ctx.modern),
+    notify: createNotifier(modern),
     url: `${tls ? "https" : "http"}://${urlHost}:${port}`,
     port,
     host,

@@ -5,10 +5,9 @@
 
 import type { Logger } from "@mcp-proxy/core";
 import type { ServerContext } from "./context.js";
-import type { LegacySession } from "./legacy-sse.js";
 import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
-import type { SessionUpstream } from "./session-upstream.js";
-import type { StreamableSession } from "./streamable-session.js";
+import type { Session } from "./session-registry.js";
+import type { SessionUpstream } from "./upstream.js";
 
 /**
  * Runs onClose for `info` on its own tick; a hook that throws or rejects is
@@ -34,7 +33,7 @@ export interface TrackedSession {
 /** Builds the session's info and reports its end to the registry and to onClose. */
 export function trackSession(
   ctx: ServerContext,
-  session: StreamableSession | LegacySession,
+  session: Session,
   transport: "streamable-http" | "sse",
   upstream: SessionUpstream,
 ): TrackedSession {

@@ -1,18 +1,28 @@
 // Owns the live sessions: lookup by id, the cap (503 beyond it), and idle
 // expiry. A session is an application object with its own timeout; TCP
-// keep-alive never ends one.
+// keep-alive never ends one. Both stateful kinds (Streamable HTTP, HTTP+SSE)
+// are a Session to it; a handler that needs one kind checks which it got.
 import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 
-export interface RegisteredSession {
+/** What the registry, its sweeper and the server's close() need of a stateful session. */
+export interface Session {
   readonly id: string;
+  /** When the session last did something or stopped being busy: its idle clock starts here. */
   lastActivity: number;
+  /** True while a request is in flight or a stream is open: an idle sweep leaves it alone. */
   readonly busy: boolean;
+  /** True once close() began. */
+  readonly closed: boolean;
+  /** Requests in flight that the server's close() lets finish within its grace period. */
+  readonly pendingCount: number;
+  /** Runs `callback` when the session ends, with what ended it. */
+  onEnded(callback: (reason: string) => void): void;
   /** Ends the session; `reason` is what the log says ended it. */
   close(reason?: string): Promise<void>;
 }
 
-export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
-  readonly #sessions = new Map<string, S>();
+export class SessionRegistry {
+  readonly #sessions = new Map<string, Session>();
   readonly #max: number;
   readonly #timeoutMs: number;
   #reserved = 0;
@@ -35,11 +45,11 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
     return this.#sessions.size;
   }
 
-  get(id: string): S | undefined {
+  get(id: string): Session | undefined {
     return this.#sessions.get(id);
   }
 
-  values(): S[] {
+  values(): Session[] {
     return [...this.#sessions.values()];
   }
 
@@ -67,7 +77,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   }
 
   /** Registers a session; throws (503) after closeAll(), when the caller must close it itself. */
-  add(session: S): void {
+  add(session: Session): void {
     if (this.#closed) {
       throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
     }

@@ -14,7 +14,11 @@ import {
   messageId,
   SharedUpstream,
 } from "@mcp-proxy/core";
-import { answerUnattributed, soleMatch } from "@mcp-proxy/core/internal";
+import {
+  answerUnattributed,
+  DEFAULT_INITIALIZE_TIMEOUT_MS,
+  soleMatch,
+} from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type InitializeResult,
@@ -24,16 +28,13 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ParsedBody } from "./body.js";
+import type { StatelessHandler } from "./context.js";
 import { EventStream } from "./event-stream.js";
-import { Exchange } from "./exchange.js";
+import { Exchange, type PostContext } from "./exchange.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import type { SessionInfo, StartHTTPServerOptions } from "./options.js";
 import { reportClosed } from "./session-info.js";
-import { SessionUpstreams } from "./session-upstream.js";
-import type { PostContext } from "./streamable-session.js";
-
-/** How long the shared upstream may take to answer our initialize. */
-export const STATELESS_INIT_TIMEOUT_MS = 30_000;
+import { SessionUpstreams } from "./upstream.js";
 
 interface Shared {
   upstream: SharedUpstream;
@@ -42,7 +43,7 @@ interface Shared {
   initResult: InitializeResult;
 }
 
-export class StatelessUpstream {
+export class StatelessUpstream implements StatelessHandler {
   readonly #options: StartHTTPServerOptions;
   readonly #logger: Logger;
   readonly #heartbeatMs: number;
@@ -291,7 +292,7 @@ export class StatelessUpstream {
           reject(
             new McpProxyError(ErrorCodes.TIMEOUT, "The shared upstream did not answer initialize"),
           ),
-        STATELESS_INIT_TIMEOUT_MS,
+        DEFAULT_INITIALIZE_TIMEOUT_MS,
       );
       timer.unref();
       primer.onmessage = (message) => {

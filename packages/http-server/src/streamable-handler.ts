@@ -9,14 +9,16 @@ import {
   ErrorCodes,
   isModernProtocolVersion,
   McpProxyError,
-  metaProtocolVersion,
+  type ProtocolEra,
 } from "@mcp-proxy/core";
+import { metaProtocolVersion } from "@mcp-proxy/core/internal";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, type ParsedBody, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import { noteBody } from "./metrics.js";
 import { bindSession, mayUseSession } from "./principal.js";
+import { firstRequestId, MethodNotAllowedError, withRequestId } from "./refusals.js";
 import {
   type AcceptInfo,
   acceptOf,
@@ -24,14 +26,10 @@ import {
   header,
   notAcceptable,
 } from "./request-info.js";
-import { firstRequestId, MethodNotAllowedError, withRequestId } from "./responses.js";
 import { trackSession } from "./session-info.js";
 import { StreamableSession } from "./streamable-session.js";
 
 export const SESSION_HEADER = "mcp-session-id";
-
-/** Which protocol era a POST belongs to; decided per request from headers and body. */
-export type PostEra = "2025" | "2026";
 
 /**
  * A single message with a `_meta` protocol version is 2026-07-28 (whatever its
@@ -41,16 +39,16 @@ export type PostEra = "2025" | "2026";
  * error). Everything else is 2025-era. Reads two properties and two headers:
  * no re-parse, no copy.
  */
-export function classifyPost(req: IncomingMessage, body: ParsedBody): PostEra {
-  if (body.batch) return "2025";
-  if (metaProtocolVersion(body.messages[0]) !== undefined) return "2026";
+export function classifyPost(req: IncomingMessage, body: ParsedBody): ProtocolEra {
+  if (body.batch) return "legacy";
+  if (metaProtocolVersion(body.messages[0]) !== undefined) return "modern";
   if (
     isModernProtocolVersion(header(req, "mcp-protocol-version")) &&
     header(req, SESSION_HEADER) === undefined
   ) {
-    return "2026";
+    return "modern";
   }
-  return "2025";
+  return "legacy";
 }
 
 /** A GET or DELETE from a 2026-07-28 client (no session, modern version header). */
@@ -163,7 +161,7 @@ async function dispatchPost(
   body: ParsedBody,
   accept: AcceptInfo,
 ): Promise<void> {
-  if (ctx.modern && classifyPost(req, body) === "2026") {
+  if (ctx.modern && classifyPost(req, body) === "modern") {
     await ctx.modern.handlePost(req, res, body.messages[0] as JSONRPCMessage, accept, authInfo);
     return;
   }

@@ -3,7 +3,7 @@
 // messages are routed to the POST they answer or relate to, else to the
 // standalone GET stream. Never broadcast.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import {
   classifyMessage,
   ErrorCodes,
@@ -14,31 +14,21 @@ import {
   messageId,
 } from "@mcp-proxy/core";
 import { jsonTextOf } from "@mcp-proxy/core/internal";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { ParsedBody } from "./body.js";
 import { EventNotAvailableError, type EventStore } from "./event-store.js";
 import { EventStream } from "./event-stream.js";
-import { Exchange, idKey } from "./exchange.js";
+import { Exchange, idKey, type PostContext } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
 import type { McpServerLike } from "./options.js";
+import type { Session } from "./session-registry.js";
 import { SseWriter } from "./sse-writer.js";
 
 export interface SessionSettings {
   eventStore: EventStore | undefined;
   heartbeatMs: number;
   logger: Logger;
-}
-
-export interface PostContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  authInfo: AuthInfo | undefined;
-  sseAllowed: boolean;
-  jsonAllowed: boolean;
-  /** Headers every response of this session carries (Mcp-Session-Id). */
-  headers: Record<string, string>;
 }
 
 const progressTokenOf = (message: JSONRPCMessage): string | number | undefined => {
@@ -49,7 +39,7 @@ const progressTokenOf = (message: JSONRPCMessage): string | number | undefined =
   return typeof token === "string" || typeof token === "number" ? token : undefined;
 };
 
-export class StreamableSession {
+export class StreamableSession implements Session {
   readonly id: string;
   readonly upstream: Transport;
   readonly server: McpServerLike | undefined;

@@ -1,7 +1,7 @@
 // Shared test plumbing: start servers against the echo fixture, connect SDK
 // clients, and clean everything up after each test.
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { echoServerCommand } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -27,11 +27,7 @@ export function onCleanup(cleanup: () => Promise<unknown>): void {
 export const echoUpstream =
   (args: string[] = []) =>
   () =>
-    new ChildProcessTransport({
-      command: process.execPath,
-      args: [ECHO_SERVER, ...args],
-      stderr: "ignore",
-    });
+    new ChildProcessTransport(echoServerCommand(args));
 
 /** An echo upstream factory that records each child's pid once it has started (for liveness checks). */
 export const pidRecordingEchoUpstream = (pids: number[]) => () => {

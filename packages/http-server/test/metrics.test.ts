@@ -41,6 +41,12 @@ describe("metrics", () => {
     await mismatched.text();
     await waitFor(() => records.some((r) => r.refused === "ERR_HEADER_MISMATCH"), 5000);
 
+    // A wrong method is a refusal like any other: 405 from core's error table, counted by its code.
+    const wrongMethod = await fetch(`${url}/mcp`, { method: "PUT", headers: { "X-API-Key": "k" } });
+    expect(wrongMethod.status).toBe(405);
+    await wrongMethod.text();
+    await waitFor(() => records.some((r) => r.refused === "ERR_METHOD_NOT_ALLOWED"), 5000);
+
     const refused = await fetch(`${url}/metrics`);
     expect(refused.status).toBe(401);
     await refused.text();

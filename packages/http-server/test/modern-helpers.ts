@@ -2,7 +2,7 @@
 // them: `_meta` with protocol version, client info and capabilities in the
 // body, MCP-Protocol-Version / Mcp-Method / Mcp-Name headers mirroring it.
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER, waitFor } from "@mcp-proxy/test-utils";
+import { echoServerCommand, waitFor } from "@mcp-proxy/test-utils";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export const MODERN = "2026-07-28";
@@ -119,11 +119,7 @@ export function resultOf(message: JSONRPCMessage | undefined): Record<string, un
 /** The echo fixture as the shared upstream, with every message the proxy sends it recorded. */
 export function recordingEchoUpstream(sent: JSONRPCMessage[]): () => ChildProcessTransport {
   return () => {
-    const transport = new ChildProcessTransport({
-      command: process.execPath,
-      args: [ECHO_SERVER],
-      stderr: "ignore",
-    });
+    const transport = new ChildProcessTransport(echoServerCommand());
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
       sent.push(message);

@@ -2,17 +2,13 @@
 // 2026-07-28 ("auto" probes with server/discover); then requests, requestState
 // and listen notifications pass through, remapped but otherwise untouched.
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { fixturePath } from "@mcp-proxy/test-utils";
+import { fixtureCommand, fixturePath } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
 import { startEcho } from "./helpers.js";
 import { messagesOf, modernRequest, postModern, resultOf, sseMessages } from "./modern-helpers.js";
 
 const modernUpstream = () =>
-  new ChildProcessTransport({
-    command: process.execPath,
-    args: [fixturePath("modern-server.mjs")],
-    stderr: "ignore",
-  });
+  new ChildProcessTransport(fixtureCommand(fixturePath("modern-server.mjs")));
 
 describe("upstreamProtocol", () => {
   it("auto: fronts a 2026-07-28 stdio server, passing requestState through byte-exact", async () => {

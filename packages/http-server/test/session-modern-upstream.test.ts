@@ -2,7 +2,7 @@
 // stdio server: with upstreamProtocol "modern" (or "auto" once the probe finds
 // one) each session's upstream is wrapped in core's LegacyClientAdapter.
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER, fixturePath, waitFor } from "@mcp-proxy/test-utils";
+import { ECHO_SERVER, fixtureCommand, fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
@@ -21,9 +21,7 @@ function recordingUpstream(script: string, args: string[] = []) {
   const children: Msg[][] = [];
   const create = (_context: UpstreamContext): Transport => {
     const child = new ChildProcessTransport({
-      command: process.execPath,
-      args: [script, ...args],
-      stderr: "ignore",
+      ...fixtureCommand(script, args),
       killGracePeriodMs: 500,
     });
     const sent: Msg[] = [];

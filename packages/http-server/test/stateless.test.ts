@@ -1,7 +1,7 @@
 // Stateless mode: one shared, already-initialised upstream serves concurrent
 // clients; ids and progress tokens are remapped so nothing crosses over.
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { CONFORMANCE_SERVER, fixturePath, waitFor } from "@mcp-proxy/test-utils";
+import { CONFORMANCE_SERVER, fixtureCommand, fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import {
   type JSONRPCMessage,
   ResourceUpdatedNotificationSchema,
@@ -95,11 +95,7 @@ describe("stateless mode", () => {
     const { url } = await startEcho({
       stateless: true,
       createUpstream: () => {
-        const t = new ChildProcessTransport({
-          command: process.execPath,
-          args: [CONFORMANCE_SERVER],
-          stderr: "ignore",
-        });
+        const t = new ChildProcessTransport(fixtureCommand(CONFORMANCE_SERVER));
         const send = t.send.bind(t);
         t.send = (message: JSONRPCMessage) => {
           const method = (message as { method?: string }).method;
@@ -128,11 +124,7 @@ describe("stateless subscriptions", () => {
     const { url } = await startEcho({
       stateless: true,
       createUpstream: () =>
-        new ChildProcessTransport({
-          command: process.execPath,
-          args: [fixturePath("subscribable-server.mjs")],
-          stderr: "ignore",
-        }),
+        new ChildProcessTransport(fixtureCommand(fixturePath("subscribable-server.mjs"))),
     });
     const client = await connectStreamable(`${url}/mcp`);
     const updated: string[] = [];

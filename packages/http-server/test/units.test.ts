@@ -6,6 +6,7 @@ import { safeEqual } from "../src/auth.js";
 import { parseJsonRpc } from "../src/body.js";
 import { applyCors, resolveCors } from "../src/cors.js";
 import { createOriginHostPolicy } from "../src/origin-host.js";
+import { requestIdOf } from "../src/refusals.js";
 import { formatEvent } from "../src/sse-writer.js";
 import { classifyPost } from "../src/streamable-handler.js";
 
@@ -67,9 +68,14 @@ describe("body parsing", () => {
     });
     expect(parseJsonRpc(Buffer.from('[{"jsonrpc":"2.0","method":"n"}]')).batch).toBe(true);
     expect(() => parseJsonRpc(Buffer.from("nope"))).toThrow(/Parse error/);
-    expect(() => parseJsonRpc(Buffer.from('{"jsonrpc":"1.0","id":3,"method":"x"}'))).toThrow(
-      expect.objectContaining({ id: 3, code: "ERR_INVALID_MESSAGE" }),
-    );
+    let invalid: unknown;
+    try {
+      parseJsonRpc(Buffer.from('{"jsonrpc":"1.0","id":3,"method":"x"}'));
+    } catch (error) {
+      invalid = error;
+    }
+    expect(invalid).toMatchObject({ code: "ERR_INVALID_MESSAGE" });
+    expect(requestIdOf(invalid)).toBe(3);
   });
 });
 
@@ -107,24 +113,24 @@ describe("classifyPost", () => {
   const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
 
   it("reads the _meta protocol version before anything else", () => {
-    expect(classifyPost(fakeReq({}), body({ ...init, params: { _meta: meta } }))).toBe("2026");
+    expect(classifyPost(fakeReq({}), body({ ...init, params: { _meta: meta } }))).toBe("modern");
     expect(
       classifyPost(fakeReq({ "mcp-session-id": "s" }), body({ ...list, params: { _meta: meta } })),
-    ).toBe("2026");
+    ).toBe("modern");
     expect(classifyPost(fakeReq({}), body({ ...list, params: { _meta: meta } }, true))).toBe(
-      "2025",
+      "legacy",
     );
   });
 
   it("takes a 2026-07-28 version header without a session as modern", () => {
     expect(classifyPost(fakeReq({ "mcp-protocol-version": "2026-07-28" }), body(list))).toBe(
-      "2026",
+      "modern",
     );
     const withSession = { "mcp-protocol-version": "2026-07-28", "mcp-session-id": "s" };
-    expect(classifyPost(fakeReq(withSession), body(list))).toBe("2025");
+    expect(classifyPost(fakeReq(withSession), body(list))).toBe("legacy");
     expect(classifyPost(fakeReq({ "mcp-protocol-version": "2025-11-25" }), body(list))).toBe(
-      "2025",
+      "legacy",
     );
-    expect(classifyPost(fakeReq({}), body(init))).toBe("2025");
+    expect(classifyPost(fakeReq({}), body(init))).toBe("legacy");
   });
 });

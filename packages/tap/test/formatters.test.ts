@@ -1,5 +1,5 @@
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { echoServerCommand } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -20,11 +20,7 @@ const BEARER = "Bearer very-secret";
 
 describe("formatters on real traffic", () => {
   it("write one redacted line per event, with latency on responses", async () => {
-    const inner = new ChildProcessTransport({
-      command: process.execPath,
-      args: [ECHO_SERVER],
-      stderr: "ignore",
-    });
+    const inner = new ChildProcessTransport(echoServerCommand());
     cleanups.push(() => inner.close());
     const human = createHumanFormatter({ label: "echo" });
     const jsonl = createJsonLinesFormatter({ label: "echo" });

@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { echoServerCommand } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
@@ -18,11 +18,7 @@ afterEach(async () => {
 });
 
 function spawnEcho(): ChildProcessTransport {
-  const transport = new ChildProcessTransport({
-    command: process.execPath,
-    args: [ECHO_SERVER],
-    stderr: "ignore",
-  });
+  const transport = new ChildProcessTransport(echoServerCommand());
   cleanups.push(() => transport.close());
   return transport;
 }

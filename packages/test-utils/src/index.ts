@@ -9,6 +9,27 @@ export function fixturePath(name: string): string {
 /** The echo fixture server (tools, resources, prompts, sampling, elicitation, notifications). */
 export const ECHO_SERVER = fixturePath("echo-server.mjs");
 
+/** How a test runs a fixture server: this Node on `script`, its stderr ignored. */
+export interface FixtureCommand {
+  command: string;
+  args: string[];
+  stderr: "ignore";
+}
+
+/**
+ * The options of a stdio transport (core's ChildProcessTransport, the SDK's
+ * StdioClientTransport) that runs fixture `script` with `args`; spread them to add more.
+ * test-utils builds no transport itself: that would make it depend on core, which tests with it.
+ */
+export function fixtureCommand(script: string, args: readonly string[] = []): FixtureCommand {
+  return { command: process.execPath, args: [script, ...args], stderr: "ignore" };
+}
+
+/** The echo fixture's command: `new ChildProcessTransport(echoServerCommand())`. */
+export function echoServerCommand(args: readonly string[] = []): FixtureCommand {
+  return fixtureCommand(ECHO_SERVER, args);
+}
+
 /** True while a process with this pid exists. */
 export function isAlive(pid: number): boolean {
   try {

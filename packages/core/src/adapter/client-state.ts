@@ -14,7 +14,7 @@ import {
   type LegacyClient,
   legacyClientOf,
   listenFilterFor,
-} from "./legacy-adapter-translate.js";
+} from "./translate.js";
 
 type Params = Record<string, unknown>;
 

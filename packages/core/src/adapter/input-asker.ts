@@ -5,8 +5,8 @@
 // Spec: docs/specification/2026-07-28/basic/patterns/mrtr.mdx.
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { ErrorCodes, McpProxyError } from "../errors.js";
-import { inputRequestsOf } from "./legacy-adapter-translate.js";
-import { INPUT_KEY_META, INPUT_METHODS } from "./mrtr.js";
+import { INPUT_KEY_META, INPUT_METHODS } from "../protocol/mrtr.js";
+import { inputRequestsOf } from "./translate.js";
 
 type Params = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { type BridgeHandle, bridge } from "../bridge.js";
 import { ChildProcessTransport } from "../child-process.js";
-import { LegacyClientAdapter } from "./legacy-adapter.js";
+import { LegacyClientAdapter } from "./legacy-client-adapter.js";
 
 export function serveModernChildOnStdio(): Promise<BridgeHandle> {
   const child = new ChildProcessTransport({ command: "npx", args: ["some-modern-mcp-server"] });

@@ -22,27 +22,25 @@ import type {
 import { ErrorCodes, JsonRpcErrorCodes, McpProxyError, toWireError } from "../errors.js";
 import { classifyMessage, jsonRpcError, messageId } from "../jsonrpc.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { LegacyInputAsker, LegacyInputError } from "./legacy-adapter-inputs.js";
-import { LegacyListen } from "./legacy-adapter-listen.js";
+import {
+  DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS,
+  LATEST_MODERN_PROTOCOL_VERSION,
+  type ProtocolEra,
+  type ProtocolEraOption,
+} from "../protocol/versions.js";
+import { LegacyClientState } from "./client-state.js";
+import { LegacyInputAsker } from "./input-asker.js";
+import { AdapterListen } from "./listen.js";
+import { type ModernCallAnswer, runModernCall } from "./modern-call.js";
 import {
   initializeResultFromDiscover,
   legacyClientOf,
-  legacyResult,
   modernRequestFor,
-  retryParamsFor,
   sharedModernVersion,
   subscriptionIdOf,
-} from "./legacy-adapter-translate.js";
-import { LegacyClientState } from "./legacy-client-state.js";
-import { LATEST_MODERN_PROTOCOL_VERSION } from "./versions.js";
+} from "./translate.js";
 
 type Params = Record<string, unknown>;
-type Answer = { result: Params } | { error: { code: number; message: string; data?: unknown } };
-
-/** Most input_required rounds one client request may take before it is failed. */
-export const DEFAULT_MAX_INPUT_ROUNDS = 8;
-/** How long the server/discover probe on the client's initialize may take, ms. */
-export const DEFAULT_ADAPTER_PROBE_TIMEOUT_MS = 5_000;
 /** Prefix of every request id the adapter sends upstream. */
 const ID_PREFIX = "mcp-proxy-legacy-";
 
@@ -52,17 +50,17 @@ export interface LegacyClientAdapterOptions {
    * the client's initialize. "auto": probe with server/discover on the client's
    * initialize and, when the upstream is not modern, pass every message through.
    */
-  protocol?: "modern" | "auto";
+  protocol?: Exclude<ProtocolEraOption, "legacy">;
   /**
    * Called once the era is known. `answered` is false when the probe got no
    * answer in time (a slow starter may still be modern: do not cache that).
    */
-  onEra?: (era: "legacy" | "modern", info: { answered: boolean }) => void;
-  /** Limit of the server/discover probe, ms. Default DEFAULT_ADAPTER_PROBE_TIMEOUT_MS. */
+  onEra?: (era: ProtocolEra, info: { answered: boolean }) => void;
+  /** Limit of the server/discover probe, ms. Default DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS. */
   probeTimeoutMs?: number;
   /** Limit for the client's answer to one input request, ms. Default DEFAULT_INPUT_TIMEOUT_MS. */
   inputTimeoutMs?: number;
-  /** Most input_required rounds per request. Default DEFAULT_MAX_INPUT_ROUNDS. */
+  /** Most input_required rounds per request. Default DEFAULT_MAX_INPUT_ROUNDS (modern-call.ts). */
   maxInputRounds?: number;
   logger?: Logger;
 }
@@ -77,13 +75,13 @@ export class LegacyClientAdapter implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
 
   readonly #upstream: Transport;
-  readonly #protocol: "modern" | "auto";
+  readonly #protocol: Exclude<ProtocolEraOption, "legacy">;
   readonly #o: LegacyClientAdapterOptions;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
   readonly #inputs: LegacyInputAsker;
-  readonly #listen: LegacyListen;
-  #era: "legacy" | "modern" | undefined;
+  readonly #listen: AdapterListen;
+  #era: ProtocolEra | undefined;
   #discover: Params = {};
   #version = LATEST_MODERN_PROTOCOL_VERSION;
   readonly #state = new LegacyClientState();
@@ -91,7 +89,7 @@ export class LegacyClientAdapter implements Transport {
   /** Client requests in flight, by client id: aborting one cancels it upstream. */
   readonly #calls = new Map<RequestId, Call>();
   /** Our upstream requests, waiting for their answer. */
-  readonly #pending = new Map<string, (answer: Answer) => void>();
+  readonly #pending = new Map<string, (answer: ModernCallAnswer) => void>();
   /** Messages that arrived while the era was being decided. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
@@ -109,7 +107,7 @@ export class LegacyClientAdapter implements Transport {
         this.#deliver(m, relatedRequestId === undefined ? undefined : { relatedRequestId }),
       timeoutMs: options.inputTimeoutMs,
     });
-    this.#listen = new LegacyListen({
+    this.#listen = new AdapterListen({
       send: (m) => this.#post(m),
       deliver: (n) => this.#deliver(n),
       request: (id, filter) => this.#modern(id, "subscriptions/listen", { notifications: filter }),
@@ -119,7 +117,7 @@ export class LegacyClientAdapter implements Transport {
   }
 
   /** The upstream's era once known: "modern" (translating) or "legacy" (passing through). */
-  get era(): "legacy" | "modern" | undefined {
+  get era(): ProtocolEra | undefined {
     return this.#era;
   }
 
@@ -200,7 +198,7 @@ export class LegacyClientAdapter implements Transport {
     await this.#upstream.send(first, options);
   }
 
-  #setEra(era: "legacy" | "modern", answered: boolean): void {
+  #setEra(era: ProtocolEra, answered: boolean): void {
     this.#era = era;
     try {
       this.#o.onEra?.(era, { answered });
@@ -215,9 +213,9 @@ export class LegacyClientAdapter implements Transport {
     | { modern: false; reason: string; answered: boolean }
   > {
     const id = this.#newId();
-    const timeoutMs = this.#o.probeTimeoutMs ?? DEFAULT_ADAPTER_PROBE_TIMEOUT_MS;
+    const timeoutMs = this.#o.probeTimeoutMs ?? DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS;
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(timeoutMs)]);
-    let answer: Answer;
+    let answer: ModernCallAnswer;
     try {
       answer = await this.#roundTrip(this.#modern(id, "server/discover", undefined), signal);
     } catch (error) {
@@ -296,39 +294,21 @@ export class LegacyClientAdapter implements Transport {
     this.#calls.get(clientId)?.abort.abort();
     this.#calls.set(clientId, call);
     const signal = AbortSignal.any([call.abort.signal, this.#abort.signal]);
-    const base = request.params as Params | undefined;
-    const maxRounds = this.#o.maxInputRounds ?? DEFAULT_MAX_INPUT_ROUNDS;
     try {
-      let params = base;
-      for (let round = 0; ; round++) {
-        const modern = this.#modern(this.#newId(), request.method, params);
-        const answer = await this.#roundTrip(modern, signal);
-        if (signal.aborted) return;
-        if ("error" in answer) {
-          this.#deliver({ jsonrpc: "2.0", id: clientId, error: answer.error } as JSONRPCMessage);
-          return;
-        }
-        const result = answer.result;
-        if (result.resultType !== "input_required") {
-          this.#answer(clientId, legacyResult(result));
-          return;
-        }
-        if (round >= maxRounds) {
-          throw new McpProxyError(
-            ErrorCodes.INTERNAL,
-            `The upstream still asked for input after ${maxRounds} rounds`,
-          );
-        }
-        const responses = await this.#inputs.askAll(result, signal, clientId);
-        if (signal.aborted) return;
-        params = retryParamsFor(base, result, responses);
-      }
+      const answer = await runModernCall(request.params as Params | undefined, {
+        send: (params) =>
+          this.#roundTrip(this.#modern(this.#newId(), request.method, params), signal),
+        inputs: this.#inputs,
+        signal,
+        relatedRequestId: clientId,
+        maxRounds: this.#o.maxInputRounds,
+      });
+      if (answer === undefined) return;
+      if ("error" in answer) {
+        this.#deliver({ jsonrpc: "2.0", id: clientId, error: answer.error } as JSONRPCMessage);
+      } else this.#answer(clientId, answer.result);
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof LegacyInputError) {
-        this.#deliver({ jsonrpc: "2.0", id: clientId, error: error.error } as JSONRPCMessage);
-        return;
-      }
       this.#logger.warn("A translated request failed", { method: request.method, error });
       this.#fail(clientId, error);
     } finally {
@@ -340,9 +320,9 @@ export class LegacyClientAdapter implements Transport {
    * Sends one upstream request and resolves with its answer. Aborting sends
    * notifications/cancelled upstream (unless the adapter itself is closing).
    */
-  #roundTrip(request: JSONRPCRequest, signal: AbortSignal): Promise<Answer> {
+  #roundTrip(request: JSONRPCRequest, signal: AbortSignal): Promise<ModernCallAnswer> {
     const id = request.id as string;
-    return new Promise<Answer>((resolve, reject) => {
+    return new Promise<ModernCallAnswer>((resolve, reject) => {
       const onAbort = () => {
         if (!this.#pending.delete(id)) return;
         if (!this.#closed) {

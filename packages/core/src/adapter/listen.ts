@@ -6,12 +6,9 @@
 // new one is acknowledged, so no notification falls into the gap.
 // Spec: docs/specification/2026-07-28/basic/patterns/subscriptions.mdx.
 import type { JSONRPCMessage, JSONRPCNotification } from "@modelcontextprotocol/sdk/types.js";
+import { JsonRpcErrorCodes } from "../errors.js";
 import type { Logger } from "../logger.js";
-import {
-  listChangedFor,
-  subscriptionIdOf,
-  untaggedNotification,
-} from "./legacy-adapter-translate.js";
+import { listChangedFor, subscriptionIdOf, untaggedNotification } from "./translate.js";
 
 type Params = Record<string, unknown>;
 
@@ -22,7 +19,6 @@ const STABLE_LISTEN_MS = 5_000;
 /** First reopen delay, doubled per failure up to MAX_REOPEN_DELAY_MS. */
 const REOPEN_DELAY_MS = 100;
 const MAX_REOPEN_DELAY_MS = 5_000;
-const METHOD_NOT_FOUND = -32601;
 
 interface ActiveListen {
   id: string;
@@ -31,7 +27,7 @@ interface ActiveListen {
   ackedAt: number | undefined;
 }
 
-export interface LegacyListenOptions {
+export interface AdapterListenOptions {
   /** Sends to the upstream (best effort). */
   send: (message: JSONRPCMessage) => void;
   /** Delivers to the 2025-era client. */
@@ -43,8 +39,8 @@ export interface LegacyListenOptions {
   logger: Logger;
 }
 
-export class LegacyListen {
-  readonly #o: LegacyListenOptions;
+export class AdapterListen {
+  readonly #o: AdapterListenOptions;
   #current: ActiveListen | undefined;
   readonly #retiring = new Map<string, ActiveListen>();
   #failures = 0;
@@ -53,7 +49,7 @@ export class LegacyListen {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(options: LegacyListenOptions) {
+  constructor(options: AdapterListenOptions) {
     this.#o = options;
   }
 
@@ -106,7 +102,7 @@ export class LegacyListen {
     if (current?.id !== id) return;
     this.#current = undefined;
     if (this.#closed) return;
-    if (errorCode === METHOD_NOT_FOUND) {
+    if (errorCode === JsonRpcErrorCodes.METHOD_NOT_FOUND) {
       // A server without listen will not grow it by being asked again.
       this.#o.logger.warn("The upstream does not support subscriptions/listen");
       return;

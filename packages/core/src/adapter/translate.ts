@@ -16,7 +16,7 @@ import {
   LATEST_MODERN_PROTOCOL_VERSION,
   META,
   MODERN_PROTOCOL_VERSIONS,
-} from "./versions.js";
+} from "../protocol/versions.js";
 
 type Params = Record<string, unknown>;
 

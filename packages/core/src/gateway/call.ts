@@ -3,10 +3,10 @@
 // abort signal). Plain records and the few functions that build or end them.
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { type CapabilityProfile, capabilityProfile } from "../capability-profile.js";
+import { META, requestMeta } from "../protocol/versions.js";
 import type { ModernSink } from "./sink.js";
 import { progressTokenOf } from "./translate.js";
 import type { Upstream } from "./upstream.js";
-import { META, requestMeta } from "./versions.js";
 
 /** Severity order of `notifications/message` levels, for a round's `_meta` logLevel. */
 export const LOG_RANK: Readonly<Record<string, number>> = {

@@ -2,15 +2,19 @@
 // place so that the gateway and its helpers read one resolved object.
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { DEFAULT_MAX_PENDING_EXCHANGES, DEFAULT_PENDING_EXCHANGE_TTL_MS } from "./mrtr.js";
-import type { UpstreamProtocol } from "./upstream.js";
-import { MODERN_PROTOCOL_VERSIONS } from "./versions.js";
+import {
+  DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS,
+  DEFAULT_UPSTREAM_PROTOCOL,
+  MODERN_PROTOCOL_VERSIONS,
+  type ProtocolEraOption,
+} from "../protocol/versions.js";
+import { DEFAULT_MAX_PARKED_ROUNDS, DEFAULT_PARKED_ROUND_TTL_MS } from "./parked-rounds.js";
 
 export interface ModernGatewayOptions {
   /** Creates a fresh upstream transport (e.g. a ChildProcessTransport); the gateway starts and closes it. */
   createUpstream: () => Transport;
   /** How to open the upstream: 2025 `initialize`, a `server/discover` probe with fallback, or modern only. */
-  upstreamProtocol?: UpstreamProtocol;
+  upstreamProtocol?: ProtocolEraOption;
   /**
    * Most upstreams running at once, across client capability profiles (a 2025-era upstream serves
    * one profile). Beyond it an idle one is stopped to make room, else the request gets 503.
@@ -33,10 +37,10 @@ export interface ModernGatewayOptions {
    * `supportedVersions`. A dual-era endpoint adds the legacy versions it serves.
    */
   advertisedVersions?: readonly string[];
-  /** Cap on parked MRTR exchanges across all clients. */
-  maxPendingExchanges?: number;
-  /** How long a parked exchange waits for the client's retry. */
-  pendingExchangeTtlMs?: number;
+  /** Cap on input rounds parked at once (input_required sent, retry awaited), across all clients. */
+  maxParkedRounds?: number;
+  /** How long a parked input round waits for the client's retry. */
+  parkedRoundTtlMs?: number;
   /** Timeout of the upstream's `initialize` answer. */
   initializeTimeoutMs?: number;
   /** Timeout of the `server/discover` probe in "auto" mode (no answer means legacy). */
@@ -61,13 +65,12 @@ export interface ModernGatewayOptions {
 /** See `ModernGatewayOptions.onListenSubscriptions`. */
 export type ListenSubscriptionsHandler = (uris: string[]) => Promise<() => void>;
 
-export const DEFAULT_UPSTREAM_PROTOCOL: UpstreamProtocol = "legacy";
 export const DEFAULT_MAX_UPSTREAMS = 8;
 export const DEFAULT_MAX_UPSTREAMS_PER_PROFILE = 4;
 export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_QUEUE_TIMEOUT_MS = 60_000;
+/** How long an upstream may take to answer the proxy's own `initialize` (stateless mode's too). */
 export const DEFAULT_INITIALIZE_TIMEOUT_MS = 30_000;
-export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
 export const DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RESTARTS = 3;
 export const DEFAULT_RESTART_WINDOW_MS = 60_000;
@@ -90,10 +93,10 @@ export function resolveGatewayOptions(options: ModernGatewayOptions): ResolvedGa
     upstreamIdleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     queueTimeoutMs: DEFAULT_QUEUE_TIMEOUT_MS,
     supportedVersions: MODERN_PROTOCOL_VERSIONS,
-    maxPendingExchanges: DEFAULT_MAX_PENDING_EXCHANGES,
-    pendingExchangeTtlMs: DEFAULT_PENDING_EXCHANGE_TTL_MS,
+    maxParkedRounds: DEFAULT_MAX_PARKED_ROUNDS,
+    parkedRoundTtlMs: DEFAULT_PARKED_ROUND_TTL_MS,
     initializeTimeoutMs: DEFAULT_INITIALIZE_TIMEOUT_MS,
-    probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+    probeTimeoutMs: DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS,
     requestTimeoutMs: DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS,
     maxRestarts: DEFAULT_MAX_RESTARTS,
     restartWindowMs: DEFAULT_RESTART_WINDOW_MS,

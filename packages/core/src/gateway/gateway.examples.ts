@@ -5,9 +5,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import { ChildProcessTransport } from "../child-process.js";
+import { modernErrorStatus, validateModernRequest } from "../protocol/headers.js";
+import { classifyEra } from "../protocol/versions.js";
 import { ModernGateway } from "./gateway.js";
-import { modernErrorStatus, validateModernRequest } from "./headers.js";
-import { classifyEra } from "./versions.js";
 
 export function createGatewayExample(): ModernGateway {
   return new ModernGateway({

@@ -6,8 +6,9 @@
 // turns a sink into a JSON body or an SSE stream.
 //
 // This file keeps the public class and request dispatch; the pieces live
-// beside it: pool.ts (upstreams), input-exchanges.ts (MRTR), listen.ts,
-// notifications.ts, tool-schemas.ts, call.ts, sink.ts, gateway-options.ts.
+// beside it: pool.ts (upstreams), input-rounds.ts and parked-rounds.ts (MRTR),
+// listen-streams.ts, notifications.ts, tool-schemas.ts, call.ts, sink.ts,
+// gateway-options.ts.
 import type { TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type {
   JSONRPCErrorResponse,
@@ -20,16 +21,17 @@ import type {
 import { capabilityProfile } from "../capability-profile.js";
 import { JsonRpcErrorCodes, McpProxyError } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
+import { validateModernMeta } from "../protocol/headers.js";
+import { INPUT_CAPABLE_METHODS } from "../protocol/mrtr.js";
+import type { ProtocolEra } from "../protocol/versions.js";
 import { type Call, endCall, newCall, newRound, profileOf, type Round } from "./call.js";
 import {
   type ModernGatewayOptions,
   type ResolvedGatewayOptions,
   resolveGatewayOptions,
 } from "./gateway-options.js";
-import { validateModernMeta } from "./headers.js";
-import { InputExchanges } from "./input-exchanges.js";
-import { LegacyListeners } from "./listen.js";
-import { INPUT_CAPABLE_METHODS } from "./mrtr.js";
+import { InputRounds } from "./input-rounds.js";
+import { ListenStreams } from "./listen-streams.js";
 import { routeUpstreamNotification } from "./notifications.js";
 import { UpstreamPool } from "./pool.js";
 import { gatewayClosed, type ModernSink, respondFailure, safeRespond } from "./sink.js";
@@ -77,15 +79,15 @@ const MAX_STATE_ROUTES = 1000;
  * - change notifications go only to listeners that opted into them.
  *
  * A requestState is single-use, random (192 bits), bound to the original
- * method and name/uri, and expires after `pendingExchangeTtlMs`; it is not
+ * method and name/uri, and expires after `parkedRoundTtlMs`; it is not
  * bound to an authenticated principal (the gateway knows none).
  */
 export class ModernGateway {
   readonly #o: ResolvedGatewayOptions;
   readonly #subscriptions = new SubscriptionRegistry();
   readonly #pool: UpstreamPool;
-  readonly #inputs: InputExchanges;
-  readonly #listeners: LegacyListeners;
+  readonly #inputs: InputRounds;
+  readonly #listeners: ListenStreams;
   readonly #tools: ToolSchemaCache;
   /** A modern upstream's own requestStates, so that a retry reaches the same upstream. */
   readonly #stateRoutes = new Map<string, Upstream<Call>>();
@@ -102,14 +104,14 @@ export class ModernGateway {
       onMessage: (u, m) => this.#onMessage(u, m),
       onClosed: (u, e) => this.#onUpstreamClosed(u, e),
     });
-    this.#inputs = new InputExchanges(this.#o.maxPendingExchanges, this.#o.pendingExchangeTtlMs, {
+    this.#inputs = new InputRounds(this.#o.maxParkedRounds, this.#o.parkedRoundTtlMs, {
       logger: this.#o.logger,
       newRound: (call, request, sink, signal) => this.#newRound(call, request, sink, signal),
       deliver: (call, message) => this.#deliver(call, message),
       answer: (round, message) => this.#answer(round, message),
       complete,
     });
-    this.#listeners = new LegacyListeners(this.#subscriptions, this.#pool, {
+    this.#listeners = new ListenStreams(this.#subscriptions, this.#pool, {
       isClosed,
       complete,
       onListenSubscriptions: this.#o.onListenSubscriptions,
@@ -126,7 +128,7 @@ export class ModernGateway {
   }
 
   /** The era of the upstream once known (after the first successful start). */
-  get upstreamEra(): "legacy" | "modern" | undefined {
+  get upstreamEra(): ProtocolEra | undefined {
     return this.#pool.era;
   }
 
@@ -405,7 +407,7 @@ export class ModernGateway {
     else call.final = message; // parked: the retry collects it
   }
 
-  /** An upstream closed: its parked exchanges, state routes and in-flight calls end with `error`. */
+  /** An upstream closed: its parked rounds, state routes and in-flight calls end with `error`. */
   #onUpstreamClosed(upstream: Upstream<Call>, error: Error): void {
     this.#inputs.dropUpstream(upstream);
     for (const [state, u] of this.#stateRoutes) if (u === upstream) this.#stateRoutes.delete(state);

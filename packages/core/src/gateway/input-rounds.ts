@@ -1,4 +1,4 @@
-// MRTR exchanges with a 2025-era upstream (spec: basic/patterns/mrtr.mdx):
+// The gateway's input rounds with a 2025-era upstream (spec: basic/patterns/mrtr.mdx):
 // server->client requests (sampling, elicitation, roots) are attributed to one
 // client call, gathered into an input_required result, parked under a
 // requestState, and answered upstream when the client retries with
@@ -12,17 +12,16 @@ import type {
 import { JsonRpcErrorCodes } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
 import type { Logger } from "../logger.js";
-import { answerUnattributed } from "../unattributed.js";
-import { type Call, capabilitiesOf, endCall, type Round, targetOf } from "./call.js";
-import { MISSING_REQUIRED_CLIENT_CAPABILITY } from "./headers.js";
 import {
-  attributeServerRequest,
-  ExchangeStore,
   INPUT_METHODS,
   inputKeyOf,
   missingCapability,
   requiredCapabilities,
-} from "./mrtr.js";
+} from "../protocol/mrtr.js";
+import { soleMatch } from "../sole-match.js";
+import { answerUnattributed } from "../unattributed.js";
+import { type Call, capabilitiesOf, endCall, type Round, targetOf } from "./call.js";
+import { ParkedRounds } from "./parked-rounds.js";
 import { type ModernSink, safeRespond } from "./sink.js";
 import type { Upstream } from "./upstream.js";
 
@@ -31,8 +30,8 @@ const INPUT_BATCH_QUIET_MS = 10;
 /** Longest the gathering may delay an input_required. */
 const INPUT_BATCH_MAX_MS = 50;
 
-/** What the exchanges need from the gateway that owns them. */
-export interface InputExchangeHooks {
+/** What the input rounds need from the gateway that owns them. */
+export interface InputRoundHooks {
   logger: Logger;
   newRound(
     call: Call,
@@ -48,21 +47,21 @@ export interface InputExchangeHooks {
   complete(result: Record<string, unknown>, method: string): Record<string, unknown>;
 }
 
-export class InputExchanges {
-  readonly #store: ExchangeStore<Call>;
-  readonly #hooks: InputExchangeHooks;
+export class InputRounds {
+  readonly #store: ParkedRounds<Call>;
+  readonly #hooks: InputRoundHooks;
 
-  constructor(maxPending: number, ttlMs: number, hooks: InputExchangeHooks) {
+  constructor(maxParked: number, ttlMs: number, hooks: InputRoundHooks) {
     this.#hooks = hooks;
-    this.#store = new ExchangeStore<Call>(maxPending, ttlMs, (call) => this.#expire(call));
+    this.#store = new ParkedRounds<Call>(maxParked, ttlMs, (call) => this.#expire(call));
   }
 
-  /** Forgets every parked exchange (the gateway is closing). */
+  /** Forgets every parked round (the gateway is closing). */
   clear(): void {
     this.#store.clear();
   }
 
-  /** Forgets the parked exchanges of an upstream that closed. */
+  /** Forgets the parked rounds of an upstream that closed. */
   dropUpstream(upstream: Upstream<Call>): void {
     this.#store.dropWhere((call) => call.upstream === upstream);
   }
@@ -161,7 +160,7 @@ export class InputExchanges {
           round.sink,
           jsonRpcError(
             round.clientId,
-            MISSING_REQUIRED_CLIENT_CAPABILITY,
+            JsonRpcErrorCodes.MISSING_REQUIRED_CLIENT_CAPABILITY,
             `Missing required client capability: ${missing}`,
             { requiredCapabilities: requiredCapabilities(missing) },
           ) as JSONRPCErrorResponse,
@@ -259,4 +258,18 @@ export class InputExchanges {
       } as JSONRPCResultResponse);
     }, wait);
   }
+}
+
+/**
+ * The interactive call a server->client request belongs to: the only one in
+ * flight, or else the only one with a client waiting on it. A parked round
+ * (input_required sent, no retry yet) has its upstream blocked on the inputs it
+ * asked for, so while another call is live the new request is that call's; a
+ * client that never retries would otherwise block attribution until its
+ * round expires.
+ */
+function attributeServerRequest<C extends { round: unknown }>(
+  calls: ReadonlySet<C>,
+): C | undefined {
+  return soleMatch(calls) ?? soleMatch(calls, (call) => Boolean(call.round));
 }

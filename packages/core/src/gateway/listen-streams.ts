@@ -1,4 +1,5 @@
-// `subscriptions/listen` in front of a 2025-era upstream: the listener's
+// The gateway's listen streams: each modern client's `subscriptions/listen`
+// in front of a 2025-era upstream. The listener's
 // opted-in kinds are narrowed to what the upstream supports, its resource
 // URIs are subscribed upstream (reference-counted across listeners), and the
 // stream stays open until the client aborts or the gateway closes.
@@ -9,14 +10,14 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { JsonRpcErrorCodes } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
+import { META } from "../protocol/versions.js";
 import type { ListenSubscriptionsHandler } from "./gateway-options.js";
 import type { UpstreamPool } from "./pool.js";
 import { type ModernSink, safeNotify, safeRespond } from "./sink.js";
 import { agreedFilter, type Listener, type SubscriptionRegistry } from "./subscriptions.js";
-import { META } from "./versions.js";
 
 /** What the listen streams need from the gateway that owns them. */
-export interface ListenHooks {
+export interface ListenStreamHooks {
   isClosed(): boolean;
   /** The embedder's hook for the URIs a stream subscribed to (see ModernGatewayOptions). */
   onListenSubscriptions?: ListenSubscriptionsHandler;
@@ -24,13 +25,13 @@ export interface ListenHooks {
   complete(result: Record<string, unknown>, method: string): Record<string, unknown>;
 }
 
-export class LegacyListeners {
+export class ListenStreams {
   readonly #subscriptions: SubscriptionRegistry;
   readonly #pool: UpstreamPool;
-  readonly #hooks: ListenHooks;
+  readonly #hooks: ListenStreamHooks;
   readonly #ends = new Set<() => void>();
 
-  constructor(subscriptions: SubscriptionRegistry, pool: UpstreamPool, hooks: ListenHooks) {
+  constructor(subscriptions: SubscriptionRegistry, pool: UpstreamPool, hooks: ListenStreamHooks) {
     this.#subscriptions = subscriptions;
     this.#pool = pool;
     this.#hooks = hooks;

@@ -3,12 +3,12 @@
 // attributed by what it does carry (progress token, subscription id) or, for
 // logs, only when a single request can own it; nothing is ever broadcast.
 import type { JSONRPCNotification } from "@modelcontextprotocol/sdk/types.js";
+import { META } from "../protocol/versions.js";
 import { soleMatch } from "../sole-match.js";
 import { type Call, endCall, LOG_RANK } from "./call.js";
 import { safeNotify } from "./sink.js";
 import { isSubscriptionNotification, type SubscriptionRegistry } from "./subscriptions.js";
 import type { Upstream } from "./upstream.js";
-import { META } from "./versions.js";
 
 /**
  * Delivers `n` from `upstream` to its round or listeners, or drops it.

@@ -10,6 +10,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { CapabilityProfile } from "../capability-profile.js";
 import { ErrorCodes, McpProxyError } from "../errors.js";
+import type { ProtocolEra } from "../protocol/versions.js";
 import { type Call, endCall } from "./call.js";
 import type { ResolvedGatewayOptions } from "./gateway-options.js";
 import type { SubscriptionRegistry } from "./subscriptions.js";
@@ -43,7 +44,7 @@ interface Waiter {
 export interface UpstreamPoolHooks {
   isClosed(): boolean;
   onMessage(upstream: Upstream<Call>, message: JSONRPCMessage): void;
-  /** Ends the calls, exchanges and routes of an upstream that closed (before its ids are drained). */
+  /** Ends the calls, parked rounds and routes of an upstream that closed (before its ids are drained). */
   onClosed(upstream: Upstream<Call>, error: Error): void;
 }
 
@@ -54,7 +55,7 @@ export class UpstreamPool {
   readonly #slots: Slot[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #failures: number[] = [];
-  #era: "legacy" | "modern" | undefined;
+  #era: ProtocolEra | undefined;
   #identity: UpstreamIdentity | undefined;
   #probeKilled = false;
 
@@ -74,7 +75,7 @@ export class UpstreamPool {
   }
 
   /** The era of the upstream once known (after the first successful start). */
-  get era(): "legacy" | "modern" | undefined {
+  get era(): ProtocolEra | undefined {
     return this.#era;
   }
 
@@ -166,7 +167,7 @@ export class UpstreamPool {
    * With every upstream of `key` taken: one whose interactive calls are all parked (input_required
    * sent, no retry yet; the server is blocked on their inputs). A live call may run beside them:
    * a server request then belongs to the one call with a client waiting (attributeServerRequest),
-   * so a client that never retries cannot hold an upstream for the exchange's whole TTL.
+   * so a client that never retries cannot hold an upstream for the parked round's whole TTL.
    */
   #parkedOnly(key: string): Slot | undefined {
     return this.#live(key).find((s) => {
@@ -286,7 +287,7 @@ export class UpstreamPool {
 
   /**
    * Makes room: stops the least recently used upstream with no call in flight, else the one whose
-   * calls are all parked exchanges (they end as if expired: a client that retries is told to start
+   * calls are all parked rounds (they end as if expired: a client that retries is told to start
    * over). False when every upstream has a call running.
    */
   #retireIdle(): boolean {
@@ -402,7 +403,7 @@ export class UpstreamPool {
 /** Parked: inputs asked and no round waiting (a call just acquired has neither yet). */
 const isParked = (call: Call): boolean => call.round === undefined && call.inputs.size > 0;
 
-/** Every call on the upstream is a parked exchange. */
+/** Every call on the upstream is a parked round. */
 function onlyParked(slot: Slot): boolean {
   for (const call of slot.upstream.calls) if (!isParked(call)) return false;
   return true;

@@ -4,8 +4,8 @@
 // after the last. Notifications are routed, never broadcast.
 // Spec: schema SubscriptionFilter, SubscriptionsAcknowledgedNotification.
 import type { JSONRPCNotification, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { META } from "../protocol/versions.js";
 import { UriHolders } from "../uri-holders.js";
-import { META } from "./versions.js";
 
 export interface SubscriptionFilter {
   toolsListChanged?: boolean;

@@ -2,9 +2,9 @@
 // the tool a request names: fetched with tools/list on first use, trusted for
 // a while, and dropped when the upstream says its tools changed.
 import type { CapabilityProfile } from "../capability-profile.js";
+import { META } from "../protocol/versions.js";
 import type { Call } from "./call.js";
 import type { Upstream } from "./upstream.js";
-import { META } from "./versions.js";
 
 const MAX_TOOL_PAGES = 20;
 /** How long fetched tool input schemas are trusted without a list_changed. */

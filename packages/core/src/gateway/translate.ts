@@ -10,9 +10,8 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { JsonRpcErrorCodes } from "../errors.js";
 import { jsonRpcError } from "../jsonrpc.js";
-import { MISSING_REQUIRED_CLIENT_CAPABILITY } from "./headers.js";
-import { missingCapability } from "./mrtr.js";
-import { META, MODERN_REQUEST_META_KEYS } from "./versions.js";
+import { missingCapability } from "../protocol/mrtr.js";
+import { META, MODERN_REQUEST_META_KEYS } from "../protocol/versions.js";
 
 /** Methods whose 2026 results are CacheableResult (ttlMs + cacheScope required). */
 export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([
@@ -119,7 +118,7 @@ export function translateLegacyError(
   if (list.length === 0 || missingCapability("elicitation/create", { mode: "url" }, capabilities)) {
     return jsonRpcError(
       clientId,
-      MISSING_REQUIRED_CLIENT_CAPABILITY,
+      JsonRpcErrorCodes.MISSING_REQUIRED_CLIENT_CAPABILITY,
       String(error.message ?? "URL elicitation required"),
       { requiredCapabilities: { elicitation: { url: {} } } },
     ) as JSONRPCErrorResponse;

@@ -8,20 +8,20 @@ import type {
   TransportSendOptions,
 } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { ErrorCodes, McpProxyError } from "../errors.js";
+import { ErrorCodes, JsonRpcErrorCodes, McpProxyError } from "../errors.js";
 import { IdRemapper } from "../jsonrpc.js";
 import {
   isLegacyProtocolVersion,
   LATEST_LEGACY_PROTOCOL_VERSION,
   LATEST_MODERN_PROTOCOL_VERSION,
   META,
-} from "./versions.js";
-
-export type UpstreamProtocol = "legacy" | "auto" | "modern";
+  type ProtocolEra,
+  type ProtocolEraOption,
+} from "../protocol/versions.js";
 
 /** What the handshake learned; answers `server/discover`. */
 export interface UpstreamIdentity {
-  era: "legacy" | "modern";
+  era: ProtocolEra;
   /** Negotiated legacy version, or the modern versions the server listed. */
   protocolVersion: string;
   supportedVersions: string[];
@@ -31,7 +31,7 @@ export interface UpstreamIdentity {
 }
 
 export interface UpstreamStartOptions {
-  protocol: UpstreamProtocol;
+  protocol: ProtocolEraOption;
   clientInfo: { name: string; version: string };
   /** The client capabilities to declare in a 2025 `initialize`: exactly those of the callers served. */
   capabilities: Record<string, unknown>;
@@ -65,7 +65,7 @@ export class Upstream<Owner> {
   #nextInternal = 1;
   readonly #internal = new Map<string, InternalPending>();
   readonly #transport: Transport;
-  /** Every client request in flight here (incl. parked MRTR exchanges): log attribution. */
+  /** Every client request in flight here (incl. parked input rounds): log attribution. */
   readonly calls = new Set<Owner>();
   /** The MRTR-capable ones among them: routing and server->client request attribution. */
   readonly interactiveCalls = new Set<Owner>();
@@ -127,7 +127,10 @@ export class Upstream<Owner> {
     } catch (error) {
       if (this.#closed) throw error;
       // A recognised modern error names a modern server; anything else is legacy.
-      if (error instanceof UpstreamRpcError && error.code === -32022) {
+      if (
+        error instanceof UpstreamRpcError &&
+        error.code === JsonRpcErrorCodes.UNSUPPORTED_PROTOCOL_VERSION
+      ) {
         const supported = (error.data as { supported?: unknown } | undefined)?.supported;
         throw new McpProxyError(
           ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION,
@@ -234,7 +237,7 @@ export class Upstream<Owner> {
           const e = m.error as { code?: unknown; message?: unknown; data?: unknown };
           pending.reject(
             new UpstreamRpcError(
-              typeof e.code === "number" ? e.code : -32603,
+              typeof e.code === "number" ? e.code : JsonRpcErrorCodes.INTERNAL_ERROR,
               String(e.message ?? "error"),
               e.data,
             ),

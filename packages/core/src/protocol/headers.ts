@@ -14,9 +14,6 @@ import {
 } from "./header-values.js";
 import { type HeaderBag, META, MODERN_PROTOCOL_VERSIONS, requestMeta } from "./versions.js";
 
-/** 2026-07-28 MissingRequiredClientCapability. */
-export const MISSING_REQUIRED_CLIENT_CAPABILITY = -32021;
-
 /** Methods whose `Mcp-Name` header mirrors `params.name` or `params.uri`. */
 export const NAMED_METHODS: Readonly<Record<string, "name" | "uri">> = {
   "tools/call": "name",
@@ -236,7 +233,7 @@ export function modernRequestHeaders(
 export function modernErrorStatus(code: number): number {
   if (
     code === JsonRpcErrorCodes.HEADER_MISMATCH ||
-    code === MISSING_REQUIRED_CLIENT_CAPABILITY ||
+    code === JsonRpcErrorCodes.MISSING_REQUIRED_CLIENT_CAPABILITY ||
     code === JsonRpcErrorCodes.UNSUPPORTED_PROTOCOL_VERSION
   ) {
     return 400;

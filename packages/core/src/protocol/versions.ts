@@ -42,7 +42,30 @@ export const MODERN_REQUEST_META_KEYS: readonly string[] = [
   META.logLevel,
 ];
 
-export type ProtocolEra = "legacy" | "modern" | "unknown";
+/**
+ * A protocol era, named as the SDK v2 names it: "legacy" for the handshake
+ * revisions (initialize and sessions, 2024-11-05 to 2025-11-25), "modern" for
+ * the stateless ones (per-request `_meta`, 2026-07-28 on).
+ */
+export type ProtocolEra = "legacy" | "modern";
+
+/** The era to speak to an upstream: one of them, or "auto" to probe with `server/discover`. */
+export type ProtocolEraOption = ProtocolEra | "auto";
+
+/**
+ * @deprecated The former name of {@link ProtocolEraOption}; goes once stdio-client has moved
+ * off it (issue 15).
+ */
+export type UpstreamProtocol = ProtocolEraOption;
+
+/** An upstream speaks the 2025 handshake unless told otherwise. */
+export const DEFAULT_UPSTREAM_PROTOCOL: ProtocolEraOption = "legacy";
+
+/**
+ * How long the `server/discover` probe of an upstream transport (a local
+ * process, an in-process server) may take before the upstream counts as legacy, ms.
+ */
+export const DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS = 5_000;
 
 /** Header bag as Node gives it: lower-cased names, repeated headers as arrays. */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -86,7 +109,7 @@ export function headerValue(headers: HeaderBag, name: string): string | undefine
  * header decides when it names a known revision; anything else is "unknown"
  * (the caller applies its legacy rules, e.g. 400 for a missing session).
  */
-export function classifyEra(body: unknown, headers: HeaderBag = {}): ProtocolEra {
+export function classifyEra(body: unknown, headers: HeaderBag = {}): ProtocolEra | "unknown" {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return "unknown";
   if ((body as { method?: unknown }).method === "initialize") return "legacy";
   if (metaProtocolVersion(body) !== undefined) return "modern";

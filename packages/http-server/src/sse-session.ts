@@ -20,12 +20,14 @@ import type { UpstreamSendOptions } from "./in-process.js";
 import { noteBody } from "./metrics.js";
 import type { McpServerLike } from "./options.js";
 import { bindSession, mayUseSession } from "./principal.js";
+import { MethodNotAllowedError } from "./refusals.js";
 import { queryParam } from "./request-info.js";
-import { MethodNotAllowedError } from "./responses.js";
 import { trackSession } from "./session-info.js";
+import type { Session } from "./session-registry.js";
 import { SseWriter } from "./sse-writer.js";
 
-export class LegacySession {
+/** One HTTP+SSE (2024-11-05) session: the open GET stream and its upstream. */
+export class SseSession implements Session {
   readonly id: string;
   readonly upstream: Transport;
   readonly server: McpServerLike | undefined;
@@ -56,6 +58,14 @@ export class LegacySession {
   /** The open stream keeps the session alive; it ends with the stream. */
   get busy(): boolean {
     return !this.#writer.closed;
+  }
+
+  /**
+   * Zero: the server's close() has never held for HTTP+SSE requests (their answers ride the
+   * stream it ends, and #shutdown answers what is left with an error).
+   */
+  get pendingCount(): number {
+    return 0;
   }
 
   get closed(): boolean {
@@ -146,7 +156,7 @@ export async function handleSseStream(
     const id = randomUUID();
     const upstream = await ctx.upstreams.open(req, id);
     const writer = new SseWriter(res, {}, ctx.heartbeatMs);
-    const session = new LegacySession(id, upstream.transport, upstream.server, writer, ctx.logger);
+    const session = new SseSession(id, upstream.transport, upstream.server, writer, ctx.logger);
     // Its message POSTs must come from whoever opened the stream.
     bindSession(session, authInfo);
     const tracked = trackSession(ctx, session, "sse", upstream);
@@ -191,7 +201,7 @@ export async function handleSseMessage(
     );
   const session = ctx.sessions.get(id);
   // Another principal's session is answered like an unknown one, as on Streamable HTTP.
-  if (!(session instanceof LegacySession) || session.closed || !mayUseSession(session, authInfo)) {
+  if (!(session instanceof SseSession) || session.closed || !mayUseSession(session, authInfo)) {
     throw new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
   }
   assertJsonContentType(req);
