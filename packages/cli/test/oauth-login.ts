@@ -15,9 +15,7 @@ import { type HTTPServerHandle, type OAuthOptions, startHTTPServer } from "@mcp-
 import { ECHO_SERVER } from "@mcp-proxy/test-utils";
 import Provider from "oidc-provider";
 
-const BROWSER_SCRIPT = fileURLToPath(
-  new URL("./fixtures/oauth-browser.mjs", import.meta.url),
-);
+const BROWSER_SCRIPT = fileURLToPath(new URL("./fixtures/oauth-browser.mjs", import.meta.url));
 
 /** The parts of oidc-provider's instance the login pages use. */
 interface InteractiveProvider {
