@@ -1,26 +1,34 @@
 // Turns the command line and MCP_PROXY_* variables into one typed, validated
 // configuration per mode. Pure: no I/O, no process state; every bad value
 // becomes a UsageError naming the flag or variable it came from.
-import type { LogLevel } from "@mcp-proxy/core";
-import { DEFAULT_LOGIN_TIMEOUT_MS } from "@mcp-proxy/stdio-client";
+import type { LogLevel, ProtocolEraOption } from "@mcp-proxy/core";
+import { DEFAULT_UPSTREAM_PROTOCOL } from "@mcp-proxy/core/internal";
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SSE_ENDPOINT,
+  DEFAULT_STREAM_ENDPOINT,
+} from "@mcp-proxy/http-server";
+import {
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  DEFAULT_PROTOCOL,
+  DEFAULT_TRANSPORT,
+  type RemoteTransportKind,
+} from "@mcp-proxy/stdio-client";
 import { detectMode, type Mode, parseArgv, parseBooleanWord } from "./argv.js";
 import { childEnvironment, resolveOptions, type SourcedValue } from "./env-vars.js";
 import {
   AUTH_FLAGS,
+  DEFAULT_CHILD_REQUEST_TIMEOUT_MS,
   DEFAULT_CONNECTION_TIMEOUT_MS,
   DEFAULT_EVENT_STORE_MAX_EVENTS,
   DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_SSE_ENDPOINT,
-  DEFAULT_STREAM_ENDPOINT,
   type FlagSpec,
   SERVE_FLAGS,
   STDIO_FLAGS,
   TAP_FLAGS,
 } from "./flags.js";
-import { isLoopbackHost } from "./startup-banner.js";
+import { isLoopbackHost } from "./loopback.js";
 import { UsageError } from "./usage-error.js";
 
 export type RestartPolicy = "never" | "on-failure";
@@ -55,7 +63,7 @@ export interface ServeConfig {
   shared: boolean;
   /** Serve 2026-07-28 clients on the stream endpoint too. */
   modern: boolean;
-  upstreamProtocol: "legacy" | "auto" | "modern";
+  upstreamProtocol: ProtocolEraOption;
   apiKey?: string;
   /** OAuth 2.1 resource server: tokens of these issuers, for this audience, with these scopes. */
   oauth?: OAuthConfig;
@@ -97,8 +105,8 @@ export interface OAuthConfig {
 
 export interface StdioConfig {
   url: string;
-  transport: "stream" | "sse" | "auto";
-  protocol: "legacy" | "auto" | "modern";
+  transport: RemoteTransportKind;
+  protocol: ProtocolEraOption;
   headers: Record<string, string>;
   bearer?: string;
   sslCa?: string;
@@ -403,7 +411,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     shared,
     modern: values.boolean("modern", true),
     upstreamProtocol:
-      values.choice<ServeConfig["upstreamProtocol"]>("upstreamProtocol") ?? "legacy",
+      values.choice<ProtocolEraOption>("upstreamProtocol") ?? DEFAULT_UPSTREAM_PROTOCOL,
     ...optional("apiKey", apiKey),
     ...optional("oauth", oauth),
     cors,
@@ -415,7 +423,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     ...optional("keepAliveTimeout", values.integer("keepAliveTimeout")),
     gracefulShutdownTimeout:
       values.integer("gracefulShutdownTimeout") ?? DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
-    requestTimeout: values.integer("requestTimeout") ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    requestTimeout: values.integer("requestTimeout") ?? DEFAULT_CHILD_REQUEST_TIMEOUT_MS,
     connectionTimeout: values.integer("connectionTimeout") ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     ...optional("sessionTimeout", values.integer("sessionTimeout")),
     ...optional("maxSessions", values.integer("maxSessions")),
@@ -534,8 +542,8 @@ function buildStdioConfig(values: Values, positionals: string[]): StdioConfig {
   }
   const bearer = values.string("bearer");
   const sslCa = values.string("sslCa");
-  const transport = values.choice<StdioConfig["transport"]>("transport") ?? "auto";
-  const protocol = values.choice<StdioConfig["protocol"]>("protocol") ?? "auto";
+  const transport = values.choice<RemoteTransportKind>("transport") ?? DEFAULT_TRANSPORT;
+  const protocol = values.choice<ProtocolEraOption>("protocol") ?? DEFAULT_PROTOCOL;
   if (transport === "sse" && protocol === "modern") {
     throw new UsageError(
       "--protocol modern needs Streamable HTTP: --transport sse speaks 2024-11-05 only",

@@ -1,6 +1,23 @@
 // The one table of every flag the CLI accepts, per mode: name, kind, default,
 // help group and text. Parsing, MCP_PROXY_* env vars, help and the README's
 // flag table all derive from it, so a flag cannot exist in one and not another.
+import { DEFAULT_MAX_UPSTREAMS, DEFAULT_UPSTREAM_PROTOCOL } from "@mcp-proxy/core/internal";
+import {
+  DEFAULT_HOST,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_EVENTS_PER_STREAM,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_PORT,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  DEFAULT_SSE_ENDPOINT,
+  DEFAULT_STREAM_ENDPOINT,
+} from "@mcp-proxy/http-server";
+import {
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  DEFAULT_PROTOCOL,
+  DEFAULT_TRANSPORT,
+} from "@mcp-proxy/stdio-client";
 
 /** How a flag's value is read. */
 export type FlagKind = "boolean" | "string" | "integer" | "enum" | "list";
@@ -42,25 +59,15 @@ export interface FlagSpec {
   refused?: string;
 }
 
-export const DEFAULT_PORT = 8080;
-/** Local servers should bind to localhost (MCP spec, Streamable HTTP "Security Warning"). */
-export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_SSE_ENDPOINT = "/sse";
-export const DEFAULT_STREAM_ENDPOINT = "/mcp";
-export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+// The server's own defaults (port, host, endpoints, limits) are http-server's and the stdio
+// front's are stdio-client's; these are the CLI's (the child's deadlines, shutdown, and the
+// flag name of http-server's per-stream event bound).
+/** `--requestTimeout`: how long the child may take to answer a request (not initialize), ms. */
+export const DEFAULT_CHILD_REQUEST_TIMEOUT_MS = 300_000;
+/** `--connectionTimeout`: how long the child may take to answer initialize, ms. */
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 60_000;
 export const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS = 5_000;
 export const DEFAULT_EVENT_STORE_MAX_EVENTS = DEFAULT_MAX_EVENTS_PER_STREAM;
-
-import { DEFAULT_MAX_UPSTREAMS } from "@mcp-proxy/core";
-import {
-  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-  DEFAULT_MAX_BODY_SIZE,
-  DEFAULT_MAX_EVENTS_PER_STREAM,
-  DEFAULT_MAX_SESSIONS,
-  DEFAULT_SESSION_TIMEOUT_MS,
-} from "@mcp-proxy/http-server";
-import { DEFAULT_LOGIN_TIMEOUT_MS } from "@mcp-proxy/stdio-client";
 
 const GENERAL = "General";
 const SERVER = "HTTP server";
@@ -250,7 +257,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
       "Protocol era of the child: legacy (2025 initialize), auto (probe with server/discover, else initialize) or modern (the child speaks 2026-07-28; 2025-era clients are translated)",
     valueName: "era",
     choices: ["legacy", "auto", "modern"],
-    defaultLabel: "legacy",
+    defaultLabel: DEFAULT_UPSTREAM_PROTOCOL,
   },
   {
     name: "keepAliveTimeout",
@@ -362,7 +369,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     group: SESSIONS,
     description: "Answer a request with an error when the child has not answered within this time",
     valueName: "ms",
-    defaultLabel: String(DEFAULT_REQUEST_TIMEOUT_MS),
+    defaultLabel: String(DEFAULT_CHILD_REQUEST_TIMEOUT_MS),
     min: 1,
     max: MAX_MS,
   },
@@ -493,7 +500,7 @@ export const STDIO_FLAGS: readonly FlagSpec[] = [
     description: "Transport of the remote server: stream, sse, or auto (stream, then sse)",
     valueName: "type",
     choices: ["stream", "sse", "auto"],
-    defaultLabel: "auto",
+    defaultLabel: DEFAULT_TRANSPORT,
   },
   {
     name: "protocol",
@@ -503,7 +510,7 @@ export const STDIO_FLAGS: readonly FlagSpec[] = [
       "Protocol era towards the remote server: legacy (2025 initialize), auto (probe for 2026-07-28, else legacy) or modern",
     valueName: "era",
     choices: ["legacy", "auto", "modern"],
-    defaultLabel: "auto",
+    defaultLabel: DEFAULT_PROTOCOL,
   },
   {
     name: "header",

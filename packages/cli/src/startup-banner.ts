@@ -2,8 +2,8 @@
 // whether auth is on, and a loud warning when it is reachable from other
 // machines without an API key (it runs a process on every client's behalf).
 import type { ServeConfig } from "./config.js";
+import { isLoopbackHost } from "./loopback.js";
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 const ALL_INTERFACES = new Set(["0.0.0.0", "::", "[::]", "", "0:0:0:0:0:0:0:0"]);
 
 /** The startup lines; `baseUrl` is the bound URL without a path. */
@@ -43,12 +43,6 @@ function modeOf(config: ServeConfig): string {
   if (config.shared)
     return "stateful, shared (sessions share a child per capability profile, ids remapped)";
   return "stateful (one child per session)";
-}
-
-/** True for hosts only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return LOOPBACK_HOSTS.has(h) || h.startsWith("127.");
 }
 
 /** The warning box for a non-loopback bind without auth (`guard`: the API key or OAuth issuer), or undefined. */

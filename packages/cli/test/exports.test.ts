@@ -6,12 +6,12 @@ import { expect, it } from "vitest";
 it("exports exactly its public names", async () => {
   expect(Object.keys(await import("../src/index.js")).sort()).toEqual([
     "BASIC_ENV_VARS",
+    "DEFAULT_CHILD_REQUEST_TIMEOUT_MS",
     "DEFAULT_CONNECTION_TIMEOUT_MS",
     "DEFAULT_EVENT_STORE_MAX_EVENTS",
     "DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_MS",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
-    "DEFAULT_REQUEST_TIMEOUT_MS",
     "DEFAULT_SSE_ENDPOINT",
     "DEFAULT_STREAM_ENDPOINT",
     "ENV_PREFIX",

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { type HTTPServerHandle, type OAuthOptions, startHTTPServer } from "@mcp-proxy/http-server";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { echoServerCommand } from "@mcp-proxy/test-utils";
 import Provider from "oidc-provider";
 
 const BROWSER_SCRIPT = fileURLToPath(new URL("./fixtures/oauth-browser.mjs", import.meta.url));
@@ -228,8 +228,7 @@ export function startProtectedServer(oauth: OAuthOptions, port = 0): Promise<HTT
   return startHTTPServer({
     port,
     host: "127.0.0.1",
-    createUpstream: () =>
-      new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] }),
+    createUpstream: () => new ChildProcessTransport(echoServerCommand()),
     // Expiry is exact here: a test waits until a token is past its `exp`.
     oauth: { clockTolerance: 0, ...oauth },
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { type HTTPServerHandle, startHTTPServer } from "@mcp-proxy/http-server";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { ECHO_SERVER, echoServerCommand } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -43,8 +43,7 @@ describe("mcp-proxy stdio <url>", () => {
   it("forwards a stdio client to a remote Streamable HTTP server", async () => {
     const server = await startHTTPServer({
       port: 0,
-      createUpstream: () =>
-        new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] }),
+      createUpstream: () => new ChildProcessTransport(echoServerCommand()),
     });
     servers.push(server);
     const { client } = await stdioClient(["stdio", "--transport", "stream", `${server.url}/mcp`]);
@@ -59,8 +58,7 @@ describe("mcp-proxy stdio <url>", () => {
     const server = await startHTTPServer({
       port: 0,
       apiKey: "k",
-      createUpstream: () =>
-        new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] }),
+      createUpstream: () => new ChildProcessTransport(echoServerCommand()),
     });
     servers.push(server);
     const { client } = await stdioClient([
@@ -77,8 +75,7 @@ describe("mcp-proxy stdio <url>", () => {
   it("shows the traffic on stderr with --debug and in --log-file, never on stdout", async () => {
     const server = await startHTTPServer({
       port: 0,
-      createUpstream: () =>
-        new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] }),
+      createUpstream: () => new ChildProcessTransport(echoServerCommand()),
     });
     servers.push(server);
     const file = join(tempDir("mcp-proxy-stdio-"), "traffic.jsonl");

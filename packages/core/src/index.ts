@@ -4,10 +4,7 @@ export { LegacyClientAdapter } from "./adapter/legacy-client-adapter.js";
 export type { BridgeCloseInfo, BridgeHandle, BridgeOptions, BridgeSide } from "./bridge.js";
 export { bridge } from "./bridge.js";
 export type { ChildExitInfo, ChildProcessOptions } from "./child-process.js";
-// The sibling packages' share, also in "@mcp-proxy/core/internal": still exported here because
-// stdio-client or cli import them from here. They leave this list once those imports move
-// (issue 15 follow-up); DEFAULT_MAX_UPSTREAMS is cli's `--maxUpstreams` default.
-export { ChildProcessTransport, DEFAULT_MAX_LINE_LENGTH } from "./child-process.js";
+export { ChildProcessTransport } from "./child-process.js";
 export type { ErrorCode } from "./errors.js";
 export {
   ErrorCodes,
@@ -22,7 +19,6 @@ export type {
   ListenSubscriptionsHandler,
   ModernGatewayOptions,
 } from "./gateway/gateway-options.js";
-export { DEFAULT_MAX_UPSTREAMS } from "./gateway/gateway-options.js";
 export type { ModernSink } from "./gateway/sink.js";
 export type { MessageKind } from "./jsonrpc.js";
 export {
@@ -35,7 +31,6 @@ export {
   jsonRpcError,
   messageId,
 } from "./jsonrpc.js";
-export { LineSplitter } from "./line-splitter.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createStderrLogger, silentLogger } from "./logger.js";
 export type {
@@ -48,13 +43,7 @@ export {
   modernRequestHeaders,
   validateModernRequest,
 } from "./protocol/headers.js";
-export { INPUT_KEY_META } from "./protocol/mrtr.js";
-export type {
-  HeaderBag,
-  ProtocolEra,
-  ProtocolEraOption,
-  UpstreamProtocol,
-} from "./protocol/versions.js";
+export type { HeaderBag, ProtocolEra, ProtocolEraOption } from "./protocol/versions.js";
 export {
   classifyEra,
   isLegacyProtocolVersion,

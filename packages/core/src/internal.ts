@@ -1,7 +1,8 @@
 // "@mcp-proxy/core/internal": what the sibling packages share beyond core's
 // documented surface (the 2025-client -> 2026-server translation stdio-client
 // builds on, http-server's protocol checks and large-result fast path, the
-// defaults the CLI shows). No semver promise: it changes with them.
+// line framing of stdio-client's stdio side, the defaults the CLI shows). No
+// semver promise: it changes with them.
 
 // The 2025-client -> 2026-server direction (LegacyClientAdapter's parts).
 export type { LegacyNotificationStep, LegacyRequestStep } from "./adapter/client-state.js";

@@ -6,17 +6,13 @@ import { expect, it } from "vitest";
 it("exports exactly its public names from the index", async () => {
   expect(Object.keys(await import("../src/index.js")).sort()).toEqual([
     "ChildProcessTransport",
-    "DEFAULT_MAX_LINE_LENGTH",
-    "DEFAULT_MAX_UPSTREAMS",
     "ErrorCodes",
-    "INPUT_KEY_META",
     "IdRemapper",
     "JsonRpcErrorCodes",
     "LATEST_LEGACY_PROTOCOL_VERSION",
     "LATEST_MODERN_PROTOCOL_VERSION",
     "LEGACY_PROTOCOL_VERSIONS",
     "LegacyClientAdapter",
-    "LineSplitter",
     "META",
     "MODERN_PROTOCOL_VERSIONS",
     "McpProxyError",

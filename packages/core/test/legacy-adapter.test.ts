@@ -12,11 +12,11 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ChildProcessTransport,
-  INPUT_KEY_META,
   LegacyClientAdapter,
   type LegacyClientAdapterOptions,
   META,
 } from "../src/index.js";
+import { INPUT_KEY_META } from "../src/internal.js";
 
 const MODERN_SERVER = fixturePath("modern-server.mjs");
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LineSplitter } from "../src/index.js";
+import { LineSplitter } from "../src/internal.js";
 
 function split(chunks: string[], maxLineLength = 1000) {
   const lines: string[] = [];

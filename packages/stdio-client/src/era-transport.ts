@@ -11,8 +11,10 @@ import {
   LATEST_MODERN_PROTOCOL_VERSION,
   type Logger,
   McpProxyError,
+  type ProtocolEraOption,
   silentLogger,
 } from "@mcp-proxy/core";
+import { legacyClientOf } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import { DeferredTransport } from "./deferred-transport.js";
@@ -20,19 +22,13 @@ import { createDispatcher } from "./http.js";
 import { methodOf } from "./messages.js";
 import { ModernClientTransport } from "./modern-client.js";
 import type { ModernHttp } from "./modern-post.js";
-import { localClientOf } from "./modern-translate.js";
 import type { HttpClientOptions } from "./options.js";
 import { probeRemote } from "./remote-probe.js";
 
-/**
- * `legacy`: only the 2025 handshake; `modern`: only 2026-07-28 (fail when the
- * server does not speak it); `auto`: probe, fall back to legacy.
- */
-export type RemoteProtocol = "legacy" | "auto" | "modern";
-
 export class EraTransport extends DeferredTransport {
   readonly #url: URL;
-  readonly #protocol: "auto" | "modern";
+  /** Never "legacy": that needs no choice (start-stdio-server uses the 2025 transport alone). */
+  readonly #protocol: Exclude<ProtocolEraOption, "legacy">;
   readonly #options: HttpClientOptions;
   readonly #logger: Logger;
   readonly #createLegacy: () => Transport;
@@ -40,7 +36,7 @@ export class EraTransport extends DeferredTransport {
 
   constructor(
     url: string | URL,
-    protocol: "auto" | "modern",
+    protocol: Exclude<ProtocolEraOption, "legacy">,
     options: HttpClientOptions,
     createLegacy: () => Transport,
   ) {
@@ -70,7 +66,7 @@ export class EraTransport extends DeferredTransport {
     };
     const outcome = await probeRemote(
       http,
-      localClientOf(message as JSONRPCRequest),
+      legacyClientOf(message as JSONRPCRequest),
       this.#probeAbort.signal,
     );
     if (this.closed) {

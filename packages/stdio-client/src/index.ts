@@ -1,9 +1,7 @@
-// The reference's name for the `protocol` values, which core defines.
-export type { UpstreamProtocol } from "@mcp-proxy/core";
+// Core's bound on input rounds, which the 2026-07-28 leg applies to each local request.
+export { DEFAULT_MAX_INPUT_ROUNDS } from "@mcp-proxy/core/internal";
 export type { RemoteTransportKind } from "./auto-transport.js";
 export { AutoClientTransport } from "./auto-transport.js";
-export type { RemoteProtocol } from "./era-transport.js";
-export { DEFAULT_MAX_INPUT_ROUNDS } from "./modern-client.js";
 export type { OAuthLoginProvider } from "./oauth-flow.js";
 export { AuthorizationError } from "./oauth-flow.js";
 export type { FileOAuthProviderOptions } from "./oauth-provider.js";
@@ -29,9 +27,9 @@ export {
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from "./options.js";
-export type { ReferenceTransportOptions } from "./reference-options.js";
+export type { ReferenceTransportOptions, UpstreamProtocol } from "./reference-options.js";
 export { resolveVersionNegotiation, ServerType } from "./reference-options.js";
-export { DEFAULT_PROBE_TIMEOUT_MS } from "./remote-probe.js";
+export { DEFAULT_REMOTE_PROBE_TIMEOUT_MS } from "./remote-probe.js";
 export type { SdkClientLike, SdkServerLike } from "./sdk-proxy.js";
 export { SseClientTransport } from "./sse-client.js";
 export type { SseEvent } from "./sse-parser.js";

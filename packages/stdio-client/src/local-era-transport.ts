@@ -15,8 +15,10 @@ import {
   type Logger,
   McpProxyError,
   META,
+  type ProtocolEraOption,
   silentLogger,
 } from "@mcp-proxy/core";
+import type { LegacyClient } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import { DeferredTransport } from "./deferred-transport.js";
@@ -24,7 +26,6 @@ import { GatewayTransport } from "./gateway-transport.js";
 import { createDispatcher } from "./http.js";
 import type { ModernHttp } from "./modern-post.js";
 import { ModernRelayTransport } from "./modern-relay.js";
-import type { LocalClient } from "./modern-translate.js";
 import type { HttpClientOptions } from "./options.js";
 import { probeRemote } from "./remote-probe.js";
 
@@ -38,7 +39,7 @@ export interface LocalEraOptions {
    * (protocol "legacy", or the HTTP+SSE transport), else the `protocol` option
    * ("auto": probe, else the gateway; "modern": probe, else fail).
    */
-  probe: false | "auto" | "modern";
+  probe: false | Exclude<ProtocolEraOption, "legacy">;
   /** The leg for a 2025 local client (as before this transport existed). */
   createLegacyClientLeg: () => Transport;
   /** A fresh 2025-era remote session, for the gateway. */
@@ -110,7 +111,7 @@ export class LocalEraTransport extends DeferredTransport {
     return this.#gateway(client);
   }
 
-  #gateway(client: LocalClient): Transport {
+  #gateway(client: LegacyClient): Transport {
     this.#logger.info(
       "The local client speaks MCP 2026-07-28; translating for the 2025-era server",
     );
@@ -131,8 +132,11 @@ export class LocalEraTransport extends DeferredTransport {
   }
 }
 
-/** The modern local client's identity from its request's `_meta`, for the probe. */
-function clientOf(request: JSONRPCRequest): LocalClient {
+/**
+ * The modern local client's identity from its request's `_meta`, for the probe, in the shape
+ * core's translation takes (`LegacyClient`, with no protocolVersion: there was no initialize).
+ */
+function clientOf(request: JSONRPCRequest): LegacyClient {
   const meta = ((request.params as Params | undefined)?._meta ?? {}) as Params;
   const caps = meta[META.clientCapabilities];
   return {

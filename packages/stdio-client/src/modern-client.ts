@@ -3,8 +3,9 @@
 // resources/subscribe, server->client requests); this transport answers what
 // the stateless revision dropped, sends every other request as its own modern
 // POST, turns input_required results into real requests to the local client
-// (each naming the server's inputRequests key) and retries with their answers,
-// and keeps one subscriptions/listen stream for change notifications.
+// (each naming the server's inputRequests key) and retries with their answers
+// (core's runModernCall, the loop LegacyClientAdapter runs too), and keeps one
+// subscriptions/listen stream for change notifications.
 // Spec: docs/specification/2026-07-28/basic/patterns/mrtr.mdx, basic/patterns/subscriptions,
 // basic/transports/streamable-http.mdx#cancellation.
 import {
@@ -19,9 +20,11 @@ import {
 import {
   LegacyClientState,
   LegacyInputAsker,
-  LegacyInputError,
   listChangedFor,
-  retryParamsFor,
+  type ModernCallAnswer,
+  modernRequestFor,
+  runModernCall,
+  untaggedNotification,
 } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type {
@@ -34,11 +37,8 @@ import { backoffDelay, maxReconnectAttempts, pause } from "./backoff.js";
 import { requestTimeout, transportAbortController } from "./http.js";
 import { errorResponse } from "./messages.js";
 import { type ModernAnswer, type ModernHttp, modernPost } from "./modern-post.js";
-import { legacyResult, modernRequest, untagged } from "./modern-translate.js";
 import { RemoteTools } from "./remote-tools.js";
 
-/** Most input_required rounds one local request may take before it is failed. */
-export const DEFAULT_MAX_INPUT_ROUNDS = 8;
 /** A listen stream that lived this long counts as healthy: its drop restarts the backoff, ms. */
 const STABLE_LISTEN_MS = 5_000;
 
@@ -152,41 +152,18 @@ export class ModernClientTransport implements Transport {
     this.#calls.get(localId)?.abort();
     this.#calls.set(localId, abort);
     const signal = AbortSignal.any([abort.signal, this.#abort.signal]);
-    const base = (request.params ?? undefined) as Params | undefined;
     try {
-      let params = base;
-      for (let round = 0; ; round++) {
-        const answer = await this.#tools.post(
-          this.#modern(request.method, params),
-          { onNotification: (n) => this.#deliver(n), signal },
-          (list) => this.#modern("tools/list", list),
-        );
-        if (signal.aborted) return;
-        if (answer.kind === "error") {
-          this.#deliver({ jsonrpc: "2.0", id: localId, error: answer.error } as JSONRPCMessage);
-          return;
-        }
-        const result = answer.result;
-        if (result.resultType !== "input_required") {
-          this.#answer(localId, legacyResult(result));
-          return;
-        }
-        if (round >= DEFAULT_MAX_INPUT_ROUNDS) {
-          throw new McpProxyError(
-            ErrorCodes.INTERNAL,
-            `The server still asked for input after ${DEFAULT_MAX_INPUT_ROUNDS} rounds`,
-          );
-        }
-        const responses = await this.#inputs.askAll(result, signal);
-        if (signal.aborted) return;
-        params = retryParamsFor(base, result, responses);
-      }
+      const answer = await runModernCall((request.params ?? undefined) as Params | undefined, {
+        send: (params) => this.#post(request.method, params, signal),
+        inputs: this.#inputs,
+        signal,
+      });
+      if (answer === undefined) return;
+      if ("error" in answer) {
+        this.#deliver({ jsonrpc: "2.0", id: localId, error: answer.error } as JSONRPCMessage);
+      } else this.#answer(localId, answer.result);
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof LegacyInputError) {
-        this.#deliver({ jsonrpc: "2.0", id: localId, error: error.error } as JSONRPCMessage);
-        return;
-      }
       this.#logger.error(error instanceof Error ? error.message : String(error));
       this.#deliver(errorResponse(localId, error));
     } finally {
@@ -194,9 +171,23 @@ export class ModernClientTransport implements Transport {
     }
   }
 
+  /** One modern POST of a local request (with `Mcp-Param-*` headers from the tool schemas). */
+  async #post(
+    method: string,
+    params: Params | undefined,
+    signal: AbortSignal,
+  ): Promise<ModernCallAnswer> {
+    const answer = await this.#tools.post(
+      this.#modern(method, params),
+      { onNotification: (n) => this.#deliver(n), signal },
+      (list) => this.#modern("tools/list", list),
+    );
+    return answer.kind === "error" ? { error: answer.error } : { result: answer.result };
+  }
+
   #modern(method: string, params: Params | undefined): JSONRPCRequest {
     const id = this.#nextId++;
-    return modernRequest(
+    return modernRequestFor(
       id,
       method,
       params,
@@ -262,7 +253,7 @@ export class ModernClientTransport implements Transport {
                 opened = true;
                 return;
               }
-              this.#deliver(untagged(n));
+              this.#deliver(untaggedNotification(n));
             },
           },
         );

@@ -3,11 +3,17 @@
 // → `protocol`, and the SDK client-transport options in `transportOptions` that
 // have a meaning for our undici transports. What we cannot honour is refused
 // here with the option's name, never dropped.
-import type { UpstreamProtocol } from "@mcp-proxy/core";
+import type { ProtocolEraOption } from "@mcp-proxy/core";
+import { DEFAULT_UPSTREAM_PROTOCOL } from "@mcp-proxy/core/internal";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { RemoteTransportKind } from "./auto-transport.js";
-import type { RemoteProtocol } from "./era-transport.js";
 import type { HttpClientOptions, ReconnectOptions } from "./options.js";
+
+/**
+ * The reference's name for the `protocol`/`upstreamProtocol` values, kept so that code written
+ * against it compiles unchanged (MIGRATING.md). Ours is core's `ProtocolEraOption`.
+ */
+export type UpstreamProtocol = ProtocolEraOption;
 
 /** The reference's `serverType` values (its `enum ServerType`), with the same string values. */
 export const ServerType = {
@@ -55,7 +61,7 @@ export interface ReferenceStdioOptions {
   /** The reference's name for `transport`: `ServerType.SSE` is `"sse"`, `ServerType.HTTPStream` is `"stream"`. */
   serverType?: ServerType;
   /** The reference's name for `protocol` (same values). Its default there is "legacy"; ours stays "auto". */
-  upstreamProtocol?: UpstreamProtocol;
+  upstreamProtocol?: ProtocolEraOption;
   /** The SDK client-transport options of the reference; see {@link ReferenceTransportOptions}. */
   transportOptions?: ReferenceTransportOptions;
 }
@@ -67,7 +73,7 @@ export interface ReferenceStdioOptions {
  * (no probe), which yields `undefined`.
  */
 export function resolveVersionNegotiation(
-  upstreamProtocol: UpstreamProtocol = "legacy",
+  upstreamProtocol: ProtocolEraOption = DEFAULT_UPSTREAM_PROTOCOL,
 ): undefined | { mode: "auto" } | { mode: { pin: "2026-07-28" } } {
   if (upstreamProtocol === "auto") return { mode: "auto" };
   if (upstreamProtocol === "modern") return { mode: { pin: "2026-07-28" } };
@@ -124,7 +130,10 @@ export function unsupportedTransportOptions(
 }
 
 /** Our names for what the reference names differently. */
-type OurNames = HttpClientOptions & { transport?: RemoteTransportKind; protocol?: RemoteProtocol };
+type OurNames = HttpClientOptions & {
+  transport?: RemoteTransportKind;
+  protocol?: ProtocolEraOption;
+};
 
 /**
  * Resolves the reference's names onto ours; the result has none of them. Throws

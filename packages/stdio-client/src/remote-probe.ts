@@ -8,12 +8,15 @@ import {
   JsonRpcErrorCodes,
   McpProxyError,
 } from "@mcp-proxy/core";
+import { type LegacyClient, modernRequestFor, sharedModernVersion } from "@mcp-proxy/core/internal";
 import { type ModernHttp, modernPost } from "./modern-post.js";
-import { type LocalClient, modernRequest, sharedModernVersion } from "./modern-translate.js";
 import { AuthorizationError } from "./oauth-flow.js";
 
-/** How long the `server/discover` probe may take before the server counts as legacy, ms. */
-export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+/**
+ * How long the `server/discover` probe of a remote server may take before it counts as
+ * legacy, ms. (Core's DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS is the probe of a local upstream.)
+ */
+export const DEFAULT_REMOTE_PROBE_TIMEOUT_MS = 10_000;
 
 export type ProbeOutcome =
   | { era: "modern"; discover: Record<string, unknown>; version: string }
@@ -35,10 +38,10 @@ const MODERN_REFUSALS: ReadonlySet<number> = new Set([-32020, -32021]);
  */
 export async function probeRemote(
   http: ModernHttp,
-  client: LocalClient,
+  client: LegacyClient,
   signal: AbortSignal,
 ): Promise<ProbeOutcome> {
-  const request = modernRequest(
+  const request = modernRequestFor(
     "mcp-proxy-discover",
     "server/discover",
     undefined,
@@ -49,7 +52,7 @@ export async function probeRemote(
     // The time limit is per exchange: a login between a 401 and the retry is not the probe's.
     const answer = await modernPost(http, request, {
       signal,
-      attemptTimeout: DEFAULT_PROBE_TIMEOUT_MS,
+      attemptTimeout: DEFAULT_REMOTE_PROBE_TIMEOUT_MS,
     });
     if (answer.kind === "error") {
       const { code, message, data } = answer.error;

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { type Logger, type ProxyServerOptions, proxyServer } from "@mcp-proxy/core";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { RemoteTransportKind } from "./auto-transport.js";
 import { headersRecord } from "./reference-options.js";
 import { StdioStreamTransport } from "./stdio-transport.js";
 
@@ -144,7 +145,7 @@ export async function startSdkProxy<S extends SdkServerLike, C extends SdkClient
  */
 export async function createSdkTransport(
   url: string | URL,
-  kind: "stream" | "sse" | "auto",
+  kind: RemoteTransportKind,
   transportOptions: object,
   headers: Record<string, string>,
 ): Promise<Transport> {

@@ -4,12 +4,12 @@
 // translated in whichever direction is needed. Given an SDK Server or Client
 // (the reference's initStdioServer / initStreamClient), it relays through
 // those objects instead.
-import { bridge, createStderrLogger, type Logger } from "@mcp-proxy/core";
+import { bridge, createStderrLogger, type Logger, type ProtocolEraOption } from "@mcp-proxy/core";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { AutoClientTransport, type RemoteTransportKind } from "./auto-transport.js";
-import { EraTransport, type RemoteProtocol } from "./era-transport.js";
+import { EraTransport } from "./era-transport.js";
 import { LocalEraTransport } from "./local-era-transport.js";
 import { checkAuthOptions } from "./oauth-flow.js";
 import type { HttpClientOptions } from "./options.js";
@@ -32,7 +32,7 @@ import { StreamableHttpClientTransport } from "./streamable-http-client.js";
 /** The transport used when none is given. */
 export const DEFAULT_TRANSPORT: RemoteTransportKind = "auto";
 /** The protocol era used when none is given. */
-export const DEFAULT_PROTOCOL: RemoteProtocol = "auto";
+export const DEFAULT_PROTOCOL: ProtocolEraOption = "auto";
 
 /**
  * Options of {@link startStdioServer}. The reference package's names
@@ -60,7 +60,7 @@ export interface StartStdioServerOptions<
    * 2026-07-28 (the local initialize fails otherwise). The SSE transport is
    * always legacy. Default {@link DEFAULT_PROTOCOL}.
    */
-  protocol?: RemoteProtocol;
+  protocol?: ProtocolEraOption;
   /** Where MCP messages come from. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
   /** Where MCP messages go; nothing else is ever written here. Default `process.stdout`. */

@@ -2,16 +2,15 @@
 // this process's stdin/stdout). Only JSON-RPC messages are ever written to
 // the output stream; anything else goes to the logger.
 import {
-  DEFAULT_MAX_LINE_LENGTH,
   ErrorCodes,
   isRequest,
   JsonRpcErrorCodes,
   jsonRpcError,
-  LineSplitter,
   type Logger,
   McpProxyError,
   messageId,
 } from "@mcp-proxy/core";
+import { DEFAULT_MAX_LINE_LENGTH, LineSplitter } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 

@@ -1,7 +1,7 @@
 // Against our own @mcp-proxy/http-server, bridging the echo fixture.
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { type HTTPServerHandle, startHTTPServer } from "@mcp-proxy/http-server";
-import { ECHO_SERVER, waitFor } from "@mcp-proxy/test-utils";
+import { echoServerCommand, waitFor } from "@mcp-proxy/test-utils";
 import {
   CreateMessageRequestSchema,
   LoggingMessageNotificationSchema,
@@ -20,8 +20,7 @@ afterEach(async () => {
 
 async function start(): Promise<HTTPServerHandle> {
   server = await startHTTPServer({
-    createUpstream: () =>
-      new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] }),
+    createUpstream: () => new ChildProcessTransport(echoServerCommand()),
     port: 0,
     host: "127.0.0.1",
   });

@@ -4,7 +4,8 @@
 // gateway with a real sampling request, named with the server's key in
 // `_meta["mcp-proxy/inputKey"]`, so the client sees `question`, not `input-1`.
 import { fileURLToPath } from "node:url";
-import { ChildProcessTransport, INPUT_KEY_META, modernRequestHeaders } from "@mcp-proxy/core";
+import { ChildProcessTransport, modernRequestHeaders } from "@mcp-proxy/core";
+import { INPUT_KEY_META } from "@mcp-proxy/core/internal";
 import { type HTTPServerHandle, startHTTPServer } from "@mcp-proxy/http-server";
 import { afterEach, expect, it } from "vitest";
 import { envelope } from "./helpers/modern-runner.js";

@@ -1,18 +1,21 @@
-import { describe, expect, it } from "vitest";
+// Core's translation for a 2025-era local client in front of a 2026-07-28 remote, as
+// ModernClientTransport and the discover probe use it (the rules and their own tests live in
+// core: legacy-adapter-translate.test.ts); here the shapes this package's HTTP leg relies on.
 import {
-  initializeResult,
+  initializeResultFromDiscover,
+  legacyClientOf,
   legacyResult,
-  localClientOf,
-  modernRequest,
+  modernRequestFor,
   sharedModernVersion,
-  untagged,
-} from "../src/modern-translate.js";
+  untaggedNotification,
+} from "@mcp-proxy/core/internal";
+import { describe, expect, it } from "vitest";
 
 const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 const SUBSCRIPTION = "io.modelcontextprotocol/subscriptionId";
 
 describe("2026-07-28 translation for a 2025-era client", () => {
-  const client = localClientOf({
+  const client = legacyClientOf({
     jsonrpc: "2.0",
     id: 1,
     method: "initialize",
@@ -31,20 +34,20 @@ describe("2026-07-28 translation for a 2025-era client", () => {
       instructions: "hi",
       _meta: { [SERVER_INFO]: { name: "s", version: "2" } },
     };
-    expect(initializeResult(discover, client)).toEqual({
+    expect(initializeResultFromDiscover(discover, client)).toEqual({
       protocolVersion: "2025-06-18",
       capabilities: { tools: {} },
       serverInfo: { name: "s", version: "2" },
       instructions: "hi",
     });
     const unknown = { ...client, protocolVersion: "1999-01-01" };
-    expect(initializeResult(discover, unknown).protocolVersion).toBe("2025-11-25");
+    expect(initializeResultFromDiscover(discover, unknown).protocolVersion).toBe("2025-11-25");
     expect(sharedModernVersion(discover)).toBe("2026-07-28");
     expect(sharedModernVersion({ supportedVersions: ["2025-11-25"] })).toBeUndefined();
   });
 
   it("adds the per-request _meta and keeps the caller's own keys", () => {
-    const request = modernRequest(
+    const request = modernRequestFor(
       7,
       "tools/call",
       { name: "x", _meta: { progressToken: 3 } },
@@ -80,7 +83,7 @@ describe("2026-07-28 translation for a 2025-era client", () => {
     ).toEqual({ tools: [], _meta: { other: 1 } });
     expect(legacyResult({ resultType: "complete", _meta: { [SERVER_INFO]: {} } })).toEqual({});
     expect(
-      untagged({
+      untaggedNotification({
         jsonrpc: "2.0",
         method: "notifications/resources/updated",
         params: { uri: "a://b", _meta: { [SUBSCRIPTION]: 4 } },

@@ -104,7 +104,7 @@ describe("2026-07-28 remote servers", () => {
     expect(states).toEqual([undefined, "round-1", "round-2"]);
 
     await expect(runner.client.callTool({ name: "never-done", arguments: {} })).rejects.toThrow(
-      /still asked for input after 8 rounds/,
+      /The upstream still asked for input after 8 rounds/,
     );
     expect(server.requests.filter((r) => r.body.params?.name === "never-done")).toHaveLength(9);
   });

@@ -9,15 +9,6 @@ import { findImportCycles } from "../src/import-cycles.js";
 
 const PACKAGES_DIR = fileURLToPath(new URL("../../", import.meta.url));
 
-/**
- * Packages with import cycles nobody has broken yet, and those cycles exactly as
- * findImportCycles reports them. Meant to be emptied (issue 15): a package here fails as soon
- * as its cycles change, fixed or grown, so the entry is updated or removed on purpose.
- */
-const KNOWN_CYCLES: Readonly<Record<string, readonly string[]>> = {
-  cli: ["config.ts -> startup-banner.ts -> config.ts"],
-};
-
 const packages = readdirSync(PACKAGES_DIR)
   .filter((name) => existsSync(`${PACKAGES_DIR}${name}/src`))
   .sort();
@@ -46,13 +37,11 @@ describe("import cycles among source files", () => {
     expect(packages).toEqual(
       expect.arrayContaining(["cli", "core", "http-server", "stdio-client"]),
     );
-    for (const name of Object.keys(KNOWN_CYCLES)) expect(packages).toContain(name);
   });
 
   for (const name of packages) {
-    const known = KNOWN_CYCLES[name];
-    it(known ? `${name}: only its known cycles` : `${name}: none`, () => {
-      expect(findImportCycles(`${PACKAGES_DIR}${name}/src`)).toEqual(known ?? []);
+    it(`${name}: none`, () => {
+      expect(findImportCycles(`${PACKAGES_DIR}${name}/src`)).toEqual([]);
     });
   }
 });

@@ -52,12 +52,6 @@ export type ProtocolEra = "legacy" | "modern";
 /** The era to speak to an upstream: one of them, or "auto" to probe with `server/discover`. */
 export type ProtocolEraOption = ProtocolEra | "auto";
 
-/**
- * @deprecated The former name of {@link ProtocolEraOption}; goes once stdio-client has moved
- * off it (issue 15).
- */
-export type UpstreamProtocol = ProtocolEraOption;
-
 /** An upstream speaks the 2025 handshake unless told otherwise. */
 export const DEFAULT_UPSTREAM_PROTOCOL: ProtocolEraOption = "legacy";
 

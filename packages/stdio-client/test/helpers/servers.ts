@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type BridgeHandle, bridge, ChildProcessTransport } from "@mcp-proxy/core";
-import { ECHO_SERVER } from "@mcp-proxy/test-utils";
+import { echoServerCommand } from "@mcp-proxy/test-utils";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -131,7 +131,7 @@ export async function startStreamServer(options: TestServerOptions = {}): Promis
       servers.push(mcp);
       await mcp.connect(transport);
     } else {
-      const child = new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] });
+      const child = new ChildProcessTransport(echoServerCommand());
       bridges.push(await bridge(transport, child));
     }
     await transport.handleRequest(req, res);
@@ -174,7 +174,7 @@ export async function startSseServer(options: TestServerOptions = {}): Promise<T
     if (url.pathname === "/sse" && req.method === "GET") {
       const transport = new SSEServerTransport("/messages", res);
       transports.set(transport.sessionId, transport);
-      const child = new ChildProcessTransport({ command: process.execPath, args: [ECHO_SERVER] });
+      const child = new ChildProcessTransport(echoServerCommand());
       bridges.push(await bridge(transport, child));
       return;
     }
