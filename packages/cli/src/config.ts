@@ -52,7 +52,10 @@ export interface LoggingConfig {
 }
 
 export interface ServeConfig {
-  child: ChildConfig;
+  /** The command after `--`; absent with `--config` alone (the aggregate is served at /mcp). */
+  child?: ChildConfig;
+  /** `--config`: a desktop-client config file of named servers. */
+  configFile?: string;
   port: number;
   host: string;
   /** null: transport disabled. */
@@ -317,7 +320,11 @@ function buildChild(
 }
 
 function buildServeConfig(values: Values, positionals: string[], env: Env): ServeConfig {
-  const child = buildChild(values, positionals, env);
+  const configFile = values.string("config");
+  const child =
+    configFile !== undefined && positionals.length === 0
+      ? undefined
+      : buildChild(values, positionals, env);
   const server = values.choice<"stream" | "sse" | "both">("server") ?? "both";
   let streamEndpoint: string | null =
     server === "sse" ? null : endpointPath(values, "streamEndpoint", DEFAULT_STREAM_ENDPOINT);
@@ -402,7 +409,8 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
   return {
-    child,
+    ...optional("child", child),
+    ...optional("configFile", configFile),
     port: values.integer("port") ?? DEFAULT_PORT,
     host,
     streamEndpoint,

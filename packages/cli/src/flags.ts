@@ -177,6 +177,14 @@ const OAUTH_CONFIG_DIR: FlagSpec = {
 /** Flags of the main mode: `mcp-proxy [options] -- <command> [args...]`. */
 export const SERVE_FLAGS: readonly FlagSpec[] = [
   {
+    name: "config",
+    kind: "string",
+    group: SERVER,
+    description:
+      'Serve the servers of a desktop-client config file ({ "mcpServers": { ... } }) at /servers/<name>/mcp, and all of them aggregated at /mcp unless a command is given; SIGHUP rereads it',
+    valueName: "file",
+  },
+  {
     name: "port",
     kind: "integer",
     group: SERVER,

@@ -8,8 +8,9 @@ export function describeInvocation(argv: string[]): string {
   // Exactly what `mcp-proxy` would do with this command line and environment.
   const invocation = parseCommandLine(argv, process.env);
   if (invocation.kind !== "serve") return invocation.kind;
-  const { child, port, host, streamEndpoint } = invocation.config;
-  return `${child.command} ${child.args.join(" ")} on http://${host}:${port}${streamEndpoint ?? ""}`;
+  const { child, configFile, port, host, streamEndpoint } = invocation.config;
+  const what = child ? `${child.command} ${child.args.join(" ")}` : `the servers of ${configFile}`;
+  return `${what} on http://${host}:${port}${streamEndpoint ?? ""}`;
 }
 // describeInvocation(["--port", "9000", "--", "npx", "-y", "server", "--verbose"])
 // -> "npx -y server --verbose on http://127.0.0.1:9000/mcp"

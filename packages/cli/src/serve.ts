@@ -19,8 +19,10 @@ import { unknownEnvVars } from "./env-vars.js";
 import { SERVE_FLAGS, STDIO_FLAGS, TAP_FLAGS } from "./flags.js";
 import { packageVersion } from "./help.js";
 import { ProxyMetrics } from "./metrics.js";
+import { NamedServerSet, namedServerLines } from "./named-servers.js";
 import { checkCommand, checkReadable } from "./preflight.js";
 import { withRequestTimeouts } from "./request-timeout.js";
+import { loadServersFile } from "./server-config.js";
 import { handleShutdownSignals } from "./signals.js";
 import { exposureWarning, startupLines } from "./startup-banner.js";
 import { Supervisor } from "./supervisor.js";
@@ -35,7 +37,9 @@ export async function runServe(
   for (const name of unknownEnvVars(env, [...SERVE_FLAGS, ...STDIO_FLAGS, ...TAP_FLAGS])) {
     logger.warn(`ignoring unknown environment variable ${name}`);
   }
-  checkCommand(config.child);
+  const command = config.child;
+  if (command) checkCommand(command);
+  const serversFile = config.configFile ? loadServersFile(config.configFile, env) : undefined;
   checkReadable("--sslCa", config.sslCa);
   checkReadable("--sslCert", config.sslCert);
   checkReadable("--sslKey", config.sslKey);
@@ -46,7 +50,7 @@ export async function runServe(
   });
   const supervisor = new Supervisor(config.restart, config.stateless || config.shared);
   const metrics = config.metrics ? new ProxyMetrics() : undefined;
-  const label = commandLabel(config.child);
+  const label = command ? commandLabel(command) : `the servers of ${config.configFile}`;
   // Each step of the child's close ladder (stdin end, SIGTERM, SIGKILL) gets a share of the budget.
   const killGracePeriodMs = Math.max(
     100,
@@ -63,10 +67,29 @@ export async function runServe(
     stopping ??= (async () => {
       await handle?.close();
       await shared?.close();
+      await named?.close();
       await log.close();
     })();
     return stopping;
   };
+
+  const named =
+    config.configFile && serversFile
+      ? new NamedServerSet(
+          config.configFile,
+          {
+            requestTimeout: config.requestTimeout,
+            connectionTimeout: config.connectionTimeout,
+            restart: config.restart,
+            killGracePeriodMs,
+            wrap: (transport, name) =>
+              log.enabled ? (tapTransport(transport, log.observer(name)) as Transport) : transport,
+            env,
+            logger,
+          },
+          serversFile,
+        )
+      : undefined;
 
   const onSharedExit = (info: ChildExitInfo, ranForMs: number) => {
     const decision = supervisor.exited(info, ranForMs, true);
@@ -88,7 +111,8 @@ export async function runServe(
    */
   const spawnChild = (sessionId: string | undefined, single: boolean): Transport => {
     let ranFor: (() => number) | undefined;
-    const child = createChildTransport(config.child, {
+    if (!command) throw new Error("internal: no command to spawn");
+    const child = createChildTransport(command, {
       killGracePeriodMs,
       onExit: (info) => {
         if (ranFor) metrics?.childExited(info.expected);
@@ -153,7 +177,13 @@ export async function runServe(
   };
 
   const options: StartHTTPServerOptions = {
-    createUpstream,
+    ...(command ? { createUpstream } : {}),
+    ...(named
+      ? {
+          servers: named.options,
+          ...(serversFile?.separator ? { aggregate: { separator: serversFile.separator } } : {}),
+        }
+      : {}),
     port: config.port,
     host: config.host,
     streamEndpoint: config.streamEndpoint,
@@ -215,10 +245,12 @@ export async function runServe(
     await log.close();
     throw error;
   }
+  named?.attach(handle);
   if (config.logging.logLevel !== "silent") {
     process.stderr.write(
       `${startupLines(config, handle.url, label, packageVersion()).join("\n")}\n`,
     );
+    if (named) process.stderr.write(`${namedServerLines(handle).join("\n")}\n`);
   }
   const warning = exposureWarning(config.host, config.apiKey ?? config.oauth?.issuers[0]);
   if (warning) process.stderr.write(`${warning.join("\n")}\n`);
@@ -229,7 +261,11 @@ export async function runServe(
     restart: config.restart,
   });
 
+  // With --config, SIGHUP rereads the file instead of ending the proxy.
+  const onHangup = () => void named?.reload();
+  if (named) process.on("SIGHUP", onHangup);
   const removeSignals = handleShutdownSignals({
+    ...(named ? { signals: ["SIGINT", "SIGTERM"] as const } : {}),
     close: stop,
     timeoutMs: config.gracefulShutdownTimeout,
     exit: (code) => finish(code),
@@ -237,6 +273,7 @@ export async function runServe(
   });
   const code = await finished;
   removeSignals();
+  process.off("SIGHUP", onHangup);
   return code;
 }
 

@@ -13,6 +13,8 @@ export interface ShutdownOptions {
   exit: (code: number) => void;
   /** One-line messages on stderr. */
   log: (line: string) => void;
+  /** The signals that shut down. Default SIGINT, SIGTERM and SIGHUP. */
+  signals?: readonly NodeJS.Signals[];
 }
 
 /** Installs the handlers; returns a function that removes them. */
@@ -43,8 +45,9 @@ export function handleShutdownSignals(options: ShutdownOptions): () => void {
         options.exit(0);
       });
   };
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const signals = options.signals ?? SIGNALS;
+  for (const signal of signals) process.on(signal, onSignal);
   return () => {
-    for (const signal of SIGNALS) process.off(signal, onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
   };
 }

@@ -124,18 +124,18 @@ describe("serve config", () => {
       origins: ["https://a.example", "https://b.example"],
       allowedHeaders: [],
     });
-    expect(c.child.env).toMatchObject({ A: "1", B: "2" });
+    expect(c.child?.env).toMatchObject({ A: "1", B: "2" });
   });
 
   it("never passes MCP_PROXY_* to the child", () => {
     const c = serveConfig(["x"], { MCP_PROXY_API_KEY: "secret", PATH: "/bin", OTHER: "1" });
-    expect(c.child.env).toEqual({ PATH: "/bin", OTHER: "1" });
+    expect(c.child?.env).toEqual({ PATH: "/bin", OTHER: "1" });
     const bare = serveConfig(["--no-pass-environment", "--env", "K=v", "x"], {
       MCP_PROXY_API_KEY: "s",
       PATH: "/bin",
       OTHER: "1",
     });
-    expect(bare.child.env).toEqual({ PATH: "/bin", K: "v" });
+    expect(bare.child?.env).toEqual({ PATH: "/bin", K: "v" });
   });
 
   it("maps --endpoint to the single enabled transport", () => {

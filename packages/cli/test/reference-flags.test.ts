@@ -238,7 +238,7 @@ describe("the reference's other flags, with its meaning", () => {
       port: 8080,
       child: { args: ["server.js", "--port", "3000"] },
     });
-    expect(serveConfig(["--debug", "true", "node", "s.js"]).child.command).toBe("node");
+    expect(serveConfig(["--debug", "true", "node", "s.js"]).child?.command).toBe("node");
   });
 });
 

@@ -20,18 +20,23 @@ export type { ServerNotifier } from "./notifier.js";
 export type { OAuthOptions, ReferenceOAuthOptions } from "./oauth-options.js";
 export { DEFAULT_JWKS_COOLDOWN_MS, DEFAULT_OAUTH_CLOCK_TOLERANCE_S } from "./oauth-options.js";
 export type {
+  AggregateOptions,
   AuthenticateResult,
   EventStoreOption,
   HealthStatus,
   HTTPServerHandle,
   MaxBodySizeOption,
   McpServerLike,
+  NamedServerOptions,
+  NamedServerStatus,
+  NamedServersHandle,
   SessionInfo,
   SSEServer,
   StartHTTPServerOptions,
   UpstreamContext,
 } from "./options.js";
 export {
+  DEFAULT_AGGREGATE_SEPARATOR,
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_HOST,

@@ -221,10 +221,78 @@ export interface StartHTTPServerOptions<S extends McpServerLike = McpServerLike>
   /** Where diagnostics go. Default: silent. */
   logger?: Logger;
   /**
+   * Named servers, each served at `/servers/<name>/mcp` (both eras) and `/servers/<name>/sse`
+   * (messages at `/servers/<name>/messages`) with the same session, stateless and 2026-07-28
+   * machinery as the main endpoint; `GET /servers` lists them and `/health` reports each.
+   * Names: letters, digits, `.`, `_` and `-`. With servers, `createServer`/`createUpstream` may
+   * be left out: the main endpoints then serve the aggregate (see `aggregate`). Change them
+   * later with the handle's `servers`.
+   */
+  servers?: Readonly<Record<string, NamedServerOptions<S>>>;
+  /**
+   * With `servers` and no `createServer`/`createUpstream`: the main endpoints serve one MCP
+   * server offering the tools, prompts and resource templates of every named server, names
+   * prefixed `<server><separator>` (default separator "_"), calls routed to their server.
+   * Default true; false leaves the main endpoints unanswered (404).
+   */
+  aggregate?: boolean | AggregateOptions;
+  /**
    * Measures every HTTP request and serves an exposition at `metrics.path` (default /metrics)
    * with GET, behind the server's auth (the CLI's `--metrics` uses prom-client). Default: none.
    */
   metrics?: ServerMetrics;
+}
+
+/** One named server of `servers`: its upstream and the mode of its endpoint. */
+export interface NamedServerOptions<S extends McpServerLike = McpServerLike> {
+  /** As the top-level `createServer`. Exactly one of createServer/createUpstream. */
+  createServer?: (request: IncomingMessage) => S | Promise<S>;
+  /** As the top-level `createUpstream`. */
+  createUpstream?: (context: UpstreamContext) => Transport | Promise<Transport>;
+  /** As the top-level `stateless`, for this server. Default false. */
+  stateless?: boolean;
+  /** As the top-level `modern`. Default: the top-level value. */
+  modern?: boolean;
+  /** As the top-level `upstreamProtocol`. Default: the top-level value. */
+  upstreamProtocol?: ProtocolEraOption;
+  /** As the top-level `maxUpstreams`. Default: the top-level value. */
+  maxUpstreams?: number;
+  /** This server's readiness, reported by `GET /servers` and `/health`. Default: healthy. */
+  health?: () => HealthStatus | Promise<HealthStatus>;
+}
+
+/** Separator between a server's name and a tool, prompt or template name in the aggregate. */
+export const DEFAULT_AGGREGATE_SEPARATOR = "_";
+
+export interface AggregateOptions {
+  /** Between the server name and the item name. Default "_". */
+  separator?: string;
+}
+
+/** A named server as `GET /servers` lists it. */
+export interface NamedServerStatus {
+  name: string;
+  /** Its Streamable HTTP URL. */
+  url: string;
+  /** Its HTTP+SSE URL. */
+  sseUrl: string;
+  status: "healthy" | "unhealthy";
+  detail?: unknown;
+}
+
+/** The handle's view of the named servers. */
+export interface NamedServersHandle {
+  /** The names being served. */
+  names(): string[];
+  /** Starts serving `name` (an existing one is replaced: see `remove`). */
+  add(name: string, options: NamedServerOptions): Promise<void>;
+  /**
+   * Stops serving `name`: new requests get 404 at once; requests in flight finish (within
+   * `closeGracePeriod`), then its sessions end (their later requests get 404 too).
+   */
+  remove(name: string): Promise<void>;
+  /** What `GET /servers` answers. */
+  list(): Promise<NamedServerStatus[]>;
 }
 
 export interface HTTPServerHandle {
@@ -240,6 +308,8 @@ export interface HTTPServerHandle {
   port: number;
   host: string;
   server: http.Server | https.Server;
+  /** The named servers (empty unless `servers` was given). */
+  servers: NamedServersHandle;
 }
 
 // The reference package's names for the types above, so that code importing them compiles.

@@ -7,57 +7,89 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { ErrorCodes, McpProxyError, silentLogger } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { createAggregateUpstream } from "./aggregate.js";
 import { createAuthenticator } from "./auth.js";
 import { parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import { answerPreflight, applyCors, resolveCors } from "./cors.js";
+import { closeEndpoint, createEndpointContext, endpointBusy, waitWhile } from "./endpoint.js";
 import { checkEndpointPaths, reservedPaths } from "./endpoint-paths.js";
 import { DEFAULT_METRICS_PATH, noteRefusal, observe } from "./metrics.js";
-import { ModernEndpoint } from "./modern-endpoint.js";
+import type { ModernEndpoint } from "./modern-endpoint.js";
+import { checkServerName, NamedServers, SERVERS_PATH } from "./named-servers.js";
 import { createNotifier } from "./notifier.js";
 import { ResourceServer } from "./oauth.js";
 import { isResourceServerOptions } from "./oauth-options.js";
-import { resolveEventStore, resolveMaxBodySize, resolveSessionTimeout } from "./option-aliases.js";
 import {
+  DEFAULT_AGGREGATE_SEPARATOR,
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_HOST,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-  DEFAULT_MAX_SESSIONS,
   DEFAULT_MESSAGES_ENDPOINT,
-  DEFAULT_MODERN,
   DEFAULT_PORT,
   DEFAULT_SSE_ENDPOINT,
   DEFAULT_STREAM_ENDPOINT,
+  type HealthStatus,
   type HTTPServerHandle,
   type McpServerLike,
   type StartHTTPServerOptions,
 } from "./options.js";
 import { createOriginHostPolicy } from "./origin-host.js";
-import { firstRequestId, withRequestId } from "./refusals.js";
+import { firstRequestId, MethodNotAllowedError, withRequestId } from "./refusals.js";
 import { pathOf } from "./request-info.js";
 import { sendError, sendJson } from "./responses.js";
-import { SessionRegistry } from "./session-registry.js";
 import { handleSseMessage, handleSseStream } from "./sse-session.js";
-import { StatelessUpstream } from "./stateless.js";
 import { handleStreamable } from "./streamable-handler.js";
 import { loadPem, tlsError } from "./tls.js";
-import { SessionUpstreams } from "./upstream.js";
 
 export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
   typedOptions: StartHTTPServerOptions<S>,
 ): Promise<HTTPServerHandle> {
   // Internally every server is only connected and closed: its SDK line does not matter.
   const options = typedOptions as unknown as StartHTTPServerOptions;
-  if (!options.createServer === !options.createUpstream) {
+  const namedOptions = options.servers ?? {};
+  const hasNamed = options.servers !== undefined;
+  const hasDefault = options.createServer !== undefined || options.createUpstream !== undefined;
+  if (options.createServer && options.createUpstream) {
     throw new TypeError("startHTTPServer: pass exactly one of createServer or createUpstream");
   }
+  if (!hasDefault && !hasNamed) {
+    throw new TypeError(
+      "startHTTPServer: pass exactly one of createServer or createUpstream (or servers)",
+    );
+  }
+  for (const name of Object.keys(namedOptions)) checkServerName(name);
   const logger = options.logger ?? silentLogger;
+  const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const graceMs = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
+  const named = new NamedServers(options, logger, heartbeatMs, graceMs);
+  for (const [name, server] of Object.entries(namedOptions)) void named.addNow(name, server);
+  // Without a default upstream the main endpoints serve the aggregate of the named servers.
+  const aggregate = !hasDefault && options.aggregate !== false;
+  const mainOptions: StartHTTPServerOptions = aggregate
+    ? {
+        ...options,
+        createUpstream: createAggregateUpstream(named, {
+          separator:
+            (typeof options.aggregate === "object" ? options.aggregate.separator : undefined) ??
+            DEFAULT_AGGREGATE_SEPARATOR,
+          logger,
+        }),
+      }
+    : options;
   const host = options.host ?? DEFAULT_HOST;
-  const streamEndpoint =
-    options.streamEndpoint === undefined ? DEFAULT_STREAM_ENDPOINT : options.streamEndpoint;
-  const sseEndpoint =
-    options.sseEndpoint === undefined ? DEFAULT_SSE_ENDPOINT : options.sseEndpoint;
+  const served = hasDefault || aggregate;
+  const streamEndpoint = !served
+    ? null
+    : options.streamEndpoint === undefined
+      ? DEFAULT_STREAM_ENDPOINT
+      : options.streamEndpoint;
+  const sseEndpoint = !served
+    ? null
+    : options.sseEndpoint === undefined
+      ? DEFAULT_SSE_ENDPOINT
+      : options.sseEndpoint;
   const messagesEndpoint = options.messagesEndpoint ?? DEFAULT_MESSAGES_ENDPOINT;
   checkEndpointPaths(
     {
@@ -66,37 +98,24 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       messagesEndpoint: sseEndpoint === null ? null : messagesEndpoint,
     },
     [
-      ...reservedPaths(options.health !== undefined),
+      ...reservedPaths(options.health !== undefined || hasNamed),
       ...(options.metrics ? [options.metrics.path ?? DEFAULT_METRICS_PATH] : []),
+      ...(hasNamed ? [SERVERS_PATH] : []),
     ],
   );
-  const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-  // Created eagerly but lazy inside: no upstream until the first modern request.
-  const modern =
-    (options.modern ?? DEFAULT_MODERN) && streamEndpoint !== null
-      ? new ModernEndpoint(options, {
-          upstreamProtocol: options.upstreamProtocol,
-          maxUpstreams: options.maxUpstreams,
-          heartbeatMs,
-          logger,
-        })
-      : undefined;
-  const ctx: ServerContext = {
-    options,
+  if (hasNamed) {
+    for (const path of [streamEndpoint, sseEndpoint, messagesEndpoint]) {
+      if (path?.startsWith(`${SERVERS_PATH}/`))
+        throw new TypeError(`startHTTPServer: "${path}" collides with the named servers' paths`);
+    }
+  }
+  const ctx: ServerContext = createEndpointContext(
+    mainOptions,
+    { stream: streamEndpoint, sse: sseEndpoint, messages: messagesEndpoint },
     logger,
-    eventStore: resolveEventStore(options),
     heartbeatMs,
-    maxBodySize: resolveMaxBodySize(options),
-    messagesEndpoint,
-    sessions: new SessionRegistry(
-      options.maxSessions ?? DEFAULT_MAX_SESSIONS,
-      resolveSessionTimeout(options),
-    ),
-    stateless: options.stateless ? new StatelessUpstream(options, logger, heartbeatMs) : undefined,
-    upstreams: new SessionUpstreams(options, logger),
-    modern,
-    closing: false,
-  };
+  );
+  const modern = ctx.modern as ModernEndpoint | undefined;
   const cors = resolveCors(options.cors);
   const metrics = options.metrics;
   const metricsPath = metrics?.path ?? DEFAULT_METRICS_PATH;
@@ -140,6 +159,11 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       res.writeHead(200, { "Content-Type": "text/plain" }).end("pong");
       return;
     }
+    if (path === "/health" && hasNamed) {
+      const report = await namedHealth();
+      sendJson(res, report.ok ? 200 : 503, report);
+      return;
+    }
     if (path === "/health" && options.health) {
       const status = await options.health();
       // The gateway is reported once it has been used (or is failing): 2025-only traffic sees no change.
@@ -156,6 +180,18 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       await authenticate(req);
       const { contentType, body } = await metrics.scrape();
       res.writeHead(200, { "Content-Type": contentType }).end(body);
+      return;
+    }
+    if (hasNamed && path === SERVERS_PATH) {
+      if (req.method !== "GET") throw new MethodNotAllowedError("GET");
+      await authenticate(req);
+      sendJson(res, 200, { servers: await named.list() });
+      return;
+    }
+    const match = hasNamed ? named.match(path) : undefined;
+    if (match) {
+      const authInfo = await authenticate(req);
+      await NAMED_HANDLERS[match.kind](match.ctx, req, res, authInfo);
       return;
     }
     const handler =
@@ -187,6 +223,33 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     }
     const authInfo = await authenticate(req);
     await handler(ctx, req, res, authInfo);
+  };
+
+  /**
+   * /health with named servers: 200 while at least one of them (or the default upstream) is
+   * healthy; `detail.failing` names the others.
+   */
+  const namedHealth = async (): Promise<HealthStatus> => {
+    const servers = await named.list();
+    const entries: Record<string, unknown> = {};
+    let healthy = 0;
+    const failing: string[] = [];
+    for (const s of servers) {
+      entries[s.name] = {
+        status: s.status,
+        ...(s.detail !== undefined ? { detail: s.detail } : {}),
+      };
+      if (s.status === "healthy") healthy++;
+      else failing.push(s.name);
+    }
+    if (hasDefault) {
+      const main = options.health ? await options.health() : { ok: true };
+      const ok = main.ok && (ctx.modern?.healthy ?? true);
+      if (ok) healthy++;
+      else failing.push("(default)");
+      entries["(default)"] = { status: ok ? "healthy" : "unhealthy", detail: main.detail };
+    }
+    return { ok: healthy > 0, detail: { servers: entries, failing } };
   };
 
   /** Auth before any session or upstream is touched; a failed POST still reports its request id. */
@@ -269,6 +332,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
   const urlHost = host.includes(":") ? `[${host}]` : host;
   logger.info("listening", { host, port });
   baseUrl = `${tls ? "https" : "http"}://${urlHost}:${port}`;
+  named.baseUrl = baseUrl;
   resourceServer?.warmUp();
 
   let closing: Promise<void> | undefined;
@@ -280,20 +344,11 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       server.closeIdleConnections();
       // Let in-flight requests finish for a while, then end everything.
       // Sessions still being created count too: they finish, or refuse themselves once closed.
-      const pending = () =>
-        unhandledInFlight > 0 ||
-        ctx.sessions.reserved > 0 ||
-        ctx.sessions.values().some((s) => s.pendingCount > 0) ||
-        (ctx.stateless?.pendingCount ?? 0) > 0 ||
-        (ctx.modern?.pendingCount ?? 0) > 0;
-      const grace = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
-      await waitWhile(pending, grace);
-      await ctx.sessions.closeAll();
-      // A creation that outlived the grace period closes its own session: wait for that.
-      await waitWhile(() => ctx.sessions.reserved > 0, grace);
-      await ctx.stateless?.close();
-      // Ends open listen streams gracefully and fails what is still in flight.
-      await ctx.modern?.close();
+      const pending = () => unhandledInFlight > 0 || endpointBusy(ctx) || named.busy();
+      await waitWhile(pending, graceMs);
+      // The aggregate's sessions first: they hold upstreams of the named servers.
+      await closeEndpoint(ctx, graceMs);
+      await named.close();
       server.closeAllConnections();
       await stopped;
     })();
@@ -307,16 +362,15 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     port,
     host,
     server,
+    servers: named,
   };
 }
 
-/** Polls `busy` every 20 ms until it is false or `ms` have passed. */
-async function waitWhile(busy: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (busy() && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const NAMED_HANDLERS = {
+  stream: handleStreamable,
+  sse: handleSseStream,
+  messages: handleSseMessage,
+} as const;
 
 /** A whole HTTP/1.1 response for a socket the HTTP parser gave up on. */
 function rawResponse(status: number, reason: string, body: string): string {

@@ -4,6 +4,7 @@ import { expect, it } from "vitest";
 
 it("exports exactly its public names", async () => {
   expect(Object.keys(await import("../src/index.js")).sort()).toEqual([
+    "DEFAULT_AGGREGATE_SEPARATOR",
     "DEFAULT_ALLOWED_HEADERS",
     "DEFAULT_CLOSE_GRACE_MS",
     "DEFAULT_CORS_ALLOWED_HEADERS",
