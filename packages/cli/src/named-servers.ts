@@ -3,10 +3,15 @@
 // session or a shared one (SharedUpstream, as --shared), the request timeout and
 // the tool filters; a remote one goes through stdio-client's transports. SIGHUP
 // rereads the file: added servers start, removed ones drain, changed ones are
-// replaced, unchanged ones keep their sessions.
+// replaced, unchanged ones keep their sessions. A changed `separator` is refused
+// (logged, the old one kept): aggregate sessions already hold names made with it.
 import type { ChildExitInfo, Logger } from "@mcp-proxy/core";
 import { SharedUpstream } from "@mcp-proxy/core";
-import type { HTTPServerHandle, NamedServerOptions } from "@mcp-proxy/http-server";
+import {
+  DEFAULT_AGGREGATE_SEPARATOR,
+  type HTTPServerHandle,
+  type NamedServerOptions,
+} from "@mcp-proxy/http-server";
 import { AutoClientTransport, StreamableHttpClientTransport } from "@mcp-proxy/stdio-client";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { createChildTransport, describeExit } from "./child.js";
@@ -49,6 +54,9 @@ export function createNamedServer(
     requestTimeout: entry.requestTimeout ?? defaults.requestTimeout,
     connectionTimeout: defaults.connectionTimeout,
   };
+  // Per-session upstreams stop with their session: the idle timeout is this server's session timeout.
+  const sessionTimeout =
+    entry.idleTimeout !== undefined && !entry.shared ? { sessionTimeout: entry.idleTimeout } : {};
   const finish = (transport: Transport, sessionId: string | undefined) =>
     defaults.wrap(
       filterTools(withRequestTimeouts(transport, timeouts), entry),
@@ -84,6 +92,7 @@ export function createNamedServer(
           lastFailure === undefined
             ? { ok: true, detail: { remote: new URL(url).origin } }
             : { ok: false, detail: { remote: new URL(url).origin, lastFailure } },
+        ...sessionTimeout,
       },
       close: async () => undefined,
     };
@@ -149,7 +158,11 @@ export function createNamedServer(
   };
 
   const sharedUpstream = entry.shared
-    ? new SharedUpstream({ createTransport: () => spawn(undefined, true), logger })
+    ? new SharedUpstream({
+        createTransport: () => spawn(undefined, true),
+        logger,
+        ...(entry.idleTimeout !== undefined ? { idleTimeoutMs: entry.idleTimeout } : {}),
+      })
     : undefined;
   return {
     entry,
@@ -163,6 +176,7 @@ export function createNamedServer(
           sessionId,
         ),
       ...(entry.stateless ? { stateless: true } : {}),
+      ...sessionTimeout,
       health: () => supervisor.health(),
     },
     close: async () => {
@@ -179,12 +193,15 @@ export class NamedServerSet {
   readonly #file: string;
   readonly #defaults: NamedServerDefaults;
   #runtimes = new Map<string, NamedServerRuntime>();
+  /** Fixed at start: open aggregate sessions' clients hold names made with it. */
+  readonly #separator: string;
   #handle: HTTPServerHandle | undefined;
   #reloading: Promise<void> = Promise.resolve();
 
   constructor(file: string, defaults: NamedServerDefaults, loaded: ServersFile) {
     this.#file = file;
     this.#defaults = defaults;
+    this.#separator = loaded.separator ?? DEFAULT_AGGREGATE_SEPARATOR;
     for (const entry of loaded.servers) {
       this.#runtimes.set(entry.name, createNamedServer(entry, defaults));
     }
@@ -217,6 +234,12 @@ export class NamedServerSet {
         `reload: ${error instanceof Error ? error.message : String(error)}; keeping the servers as they are`,
       );
       return;
+    }
+    const separator = loaded.separator ?? DEFAULT_AGGREGATE_SEPARATOR;
+    if (separator !== this.#separator) {
+      logger.warn(
+        `reload: "separator" changed to ${JSON.stringify(separator)}; it applies on restart only, keeping ${JSON.stringify(this.#separator)}`,
+      );
     }
     const next = new Map(loaded.servers.map((entry) => [entry.name, entry]));
     const removals: Promise<void>[] = [];

@@ -246,6 +246,10 @@ export async function runServe(
     throw error;
   }
   named?.attach(handle);
+  // With --config, SIGHUP rereads the file instead of ending the proxy. Installed before the
+  // startup lines: whoever waits for them may send SIGHUP at once (its default ends the process).
+  const onHangup = () => void named?.reload();
+  if (named) process.on("SIGHUP", onHangup);
   if (config.logging.logLevel !== "silent") {
     process.stderr.write(
       `${startupLines(config, handle.url, label, packageVersion()).join("\n")}\n`,
@@ -261,9 +265,6 @@ export async function runServe(
     restart: config.restart,
   });
 
-  // With --config, SIGHUP rereads the file instead of ending the proxy.
-  const onHangup = () => void named?.reload();
-  if (named) process.on("SIGHUP", onHangup);
   const removeSignals = handleShutdownSignals({
     ...(named ? { signals: ["SIGINT", "SIGTERM"] as const } : {}),
     close: stop,

@@ -24,6 +24,12 @@ export interface ServerEntry {
   transport: RemoteTransportKind;
   stateless: boolean;
   shared: boolean;
+  /**
+   * ms without use before this server's upstream stops (0: never): a per-session child or
+   * remote connection ends with its session (the server's session timeout), a shared child
+   * when no session uses it. undefined: the proxy's --sessionTimeout / the shared default.
+   */
+  idleTimeout?: number;
   /** ms; undefined: the proxy's --requestTimeout. */
   requestTimeout?: number;
   /** undefined: the proxy's --restart. */
@@ -54,6 +60,7 @@ const SERVER_KEYS = {
   stateless: { type: "boolean" },
   shared: { type: "boolean" },
   requestTimeout: { type: "integer", minimum: 1 },
+  idleTimeout: { type: "integer", minimum: 0 },
   restart: { type: "string", enum: ["never", "on-failure"] },
   allowTools: globs,
   denyTools: globs,
@@ -131,6 +138,10 @@ export function parseServersFile(
       }
       if (raw.stateless === true && raw.shared === true)
         problems.push(`${path}: "stateless" and "shared" exclude each other`);
+      if (raw.stateless === true && raw.idleTimeout !== undefined)
+        problems.push(
+          `${path}/idleTimeout: not for a stateless server (one child serves it throughout)`,
+        );
       if (raw.disabled === true) continue;
       try {
         servers.push(expandEntry(name, raw, env, path));
@@ -208,6 +219,7 @@ function expandEntry(
     stateless: raw.stateless === true,
     shared: raw.shared === true,
     ...(raw.requestTimeout !== undefined ? { requestTimeout: raw.requestTimeout as number } : {}),
+    ...(raw.idleTimeout !== undefined ? { idleTimeout: raw.idleTimeout as number } : {}),
     ...(raw.restart !== undefined ? { restart: raw.restart as RestartPolicy } : {}),
     ...(raw.allowTools !== undefined ? { allowTools: raw.allowTools as string[] } : {}),
     ...(raw.denyTools !== undefined ? { denyTools: raw.denyTools as string[] } : {}),

@@ -6,8 +6,12 @@
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ECHO_SERVER, waitFor } from "@mcp-proxy/test-utils";
+import { ChildProcessTransport } from "@mcp-proxy/core";
+import { startHTTPServer } from "@mcp-proxy/http-server";
+import { ECHO_SERVER, echoServerCommand, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
+import { createNamedServer, type NamedServerDefaults } from "../src/named-servers.js";
+import { parseServersFile } from "../src/server-config.js";
 import { closeClients, connectV2, resultText } from "./era-clients.js";
 import { cleanup, connectClient, runBin, startProxy, tempDir, textOf } from "./helpers.js";
 
@@ -136,6 +140,55 @@ describe("mcp-proxy --config", () => {
     expect(alpha.getServerVersion()?.name).toBe("alpha");
   });
 
+  it("offers a remote SSE-only server (a url entry) as Streamable HTTP", async () => {
+    // The remote: HTTP+SSE only (no Streamable HTTP endpoint), so only transport "sse" reaches it.
+    const remote = await startHTTPServer({
+      port: 0,
+      streamEndpoint: null,
+      createUpstream: () => new ChildProcessTransport(echoServerCommand(["--name", "far"])),
+    });
+    try {
+      expect((await fetch(`${remote.url}/mcp`, { method: "POST" })).status).toBe(404);
+      const dir = tempDir("named-");
+      const file = writeConfig(dir, {
+        mcpServers: { far: { url: `${remote.url}/sse`, transport: "sse" } },
+      });
+      const proxy = await startProxy(["--config", file]);
+      const far = await connectClient(`${proxy.url}/servers/far/mcp`);
+      expect(far.getServerVersion()?.name).toBe("far");
+      expect(textOf(await far.callTool({ name: "echo", arguments: { text: "via sse" } }))).toBe(
+        "via sse",
+      );
+      const agg = await connectClient(`${proxy.url}/mcp`);
+      expect(textOf(await agg.callTool({ name: "far_echo", arguments: { text: "agg" } }))).toBe(
+        "agg",
+      );
+      const list = await listServers(proxy.url);
+      expect(list.servers.map((s) => [s.name, s.status])).toEqual([["far", "healthy"]]);
+    } finally {
+      await closeClients();
+      await cleanup();
+      await remote.close();
+    }
+  });
+
+  it("keeps the separator on reload, with a log line, while applying the servers' changes", async () => {
+    const dir = tempDir("named-");
+    const file = writeConfig(dir, { mcpServers: { alpha: servers.alpha }, separator: "." });
+    const proxy = await startProxy(["--config", file], { env: { TEST_ALPHA_TOKEN: "t" } });
+    writeConfig(dir, {
+      mcpServers: { alpha: servers.alpha, beta: { ...servers.alpha, args: [ECHO_SERVER] } },
+      separator: "__",
+    });
+    proxy.proc.kill("SIGHUP");
+    await waitFor(async () => (await listServers(proxy.url)).servers.length === 2, 10_000);
+    await waitFor(() => proxy.stderr().includes('reload: "separator" changed to "__"'), 5000);
+    const agg = await connectClient(`${proxy.url}/mcp`);
+    const names = (await agg.listTools()).tools.map((t) => t.name);
+    expect(names).toContain("alpha.echo");
+    expect(names).toContain("beta.echo");
+  });
+
   it("refuses a bad file at start, naming the JSON path", async () => {
     const dir = tempDir("named-");
     const file = writeConfig(dir, {
@@ -165,5 +218,60 @@ describe("mcp-proxy --config", () => {
       }),
     ]);
     expect(unset.stderr).toContain("/mcpServers/c/env/K: ${SURELY_UNSET_VAR_123} is not set");
+  });
+});
+
+describe("the config file's per-server keys", () => {
+  const defaults: NamedServerDefaults = {
+    requestTimeout: 60_000,
+    connectionTimeout: 10_000,
+    restart: "never",
+    killGracePeriodMs: 1000,
+    wrap: (transport) => transport,
+    env: {},
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  };
+
+  it("maps idleTimeout onto the session timeout, or the shared child's idle timeout", async () => {
+    const { servers } = parseServersFile(
+      {
+        mcpServers: {
+          own: { command: process.execPath, idleTimeout: 5000 },
+          shared: { command: process.execPath, shared: true, idleTimeout: 0 },
+          remote: { url: "http://127.0.0.1:1/mcp", idleTimeout: 7000 },
+          plain: { command: process.execPath },
+        },
+      },
+      {},
+    );
+    expect(servers.map((s) => [s.name, s.idleTimeout])).toEqual([
+      ["own", 5000],
+      ["shared", 0],
+      ["remote", 7000],
+      ["plain", undefined],
+    ]);
+    const runtimes = servers.map((entry) => createNamedServer(entry, defaults));
+    try {
+      expect(runtimes.map((r) => r.options.sessionTimeout)).toEqual([
+        5000,
+        undefined,
+        7000,
+        undefined,
+      ]);
+    } finally {
+      await Promise.all(runtimes.map((r) => r.close()));
+    }
+  });
+
+  it("refuses a bad idleTimeout, and one on a stateless server", () => {
+    expect(() =>
+      parseServersFile({ mcpServers: { a: { command: "x", idleTimeout: -1 } } }, {}),
+    ).toThrow("/mcpServers/a/idleTimeout: must be >= 0");
+    expect(() =>
+      parseServersFile(
+        { mcpServers: { a: { command: "x", stateless: true, idleTimeout: 1000 } } },
+        {},
+      ),
+    ).toThrow("/mcpServers/a/idleTimeout: not for a stateless server");
   });
 });

@@ -5,8 +5,8 @@
 // (createUpstream or createServer, in its era), initialised with exactly what
 // the calling client declared; so a server's sampling, elicitation and roots
 // requests go back to the session that caused them. Lists are merged with names
-// prefixed `<server><separator>`, calls routed by that prefix, and a server that
-// fails is left out with a log line.
+// prefixed `<server><separator>` (the naming lives in aggregate-catalog.ts), calls
+// routed by that prefix, and a server that fails is left out with a log line.
 import type { IncomingMessage } from "node:http";
 import { JsonRpcErrorCodes, jsonRpcError, type Logger } from "@mcp-proxy/core";
 import type {
@@ -20,6 +20,17 @@ import {
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
+import {
+  AggregateCatalog,
+  closedError,
+  errorText,
+  invalidParams,
+  LISTED,
+  type Member,
+  type Message,
+  methodNotFound,
+} from "./aggregate-catalog.js";
+import { waitWhile } from "./endpoint.js";
 import { idKey } from "./exchange.js";
 import type { UpstreamMessageExtra } from "./in-process.js";
 import type { NamedMember, NamedServers } from "./named-servers.js";
@@ -27,9 +38,6 @@ import type { UpstreamContext } from "./options.js";
 
 /** How long a server may take to initialise or to answer a list before it is left out. */
 export const AGGREGATE_MEMBER_TIMEOUT_MS = 30_000;
-/** Most pages read from one server for one list. */
-const MAX_PAGES = 100;
-
 export interface AggregateSettings {
   separator: string;
   logger: Logger;
@@ -45,33 +53,6 @@ export function createAggregateUpstream(
   return ({ request, sessionId }) => new AggregateTransport(named, request, sessionId, settings);
 }
 
-type Message = {
-  id?: RequestId;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: unknown;
-};
-type Waiter = (response: Message) => void;
-
-interface Member {
-  name: string;
-  transport: Transport;
-  capabilities: Record<string, unknown>;
-  instructions?: string;
-  nextId: number;
-  /** Our requests to this server, by the id we gave them. */
-  waiting: Map<string, Waiter>;
-  /** Which client request each of our ids forwards (to route the server's related messages). */
-  forClient: Map<string, RequestId>;
-  /** Resource URIs as this server knows them, by the URI the client saw (where they differ). */
-  aliases: Map<string, string>;
-  closed: boolean;
-}
-
-/** The capabilities whose lists the aggregate merges (and announces changes of). */
-const LISTED = ["tools", "prompts", "resources"] as const;
-
 class AggregateTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -79,7 +60,7 @@ class AggregateTransport implements Transport {
   readonly #named: NamedServers;
   readonly #request: IncomingMessage;
   readonly #sessionId: string | undefined;
-  readonly #sep: string;
+  readonly #catalog: AggregateCatalog;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
   #members: Member[] = [];
@@ -87,8 +68,6 @@ class AggregateTransport implements Transport {
   readonly #serverRequests = new Map<string, { member: Member; id: RequestId }>();
   /** Client requests routed to one server, for cancellation. */
   readonly #routed = new Map<string, { member: Member; id: number }>();
-  /** Which server owns each resource URI the client saw (filled by resources/list). */
-  readonly #uris = new Map<string, Member>();
   #nextServerRequest = 0;
   #closed = false;
   #unsubscribe: (() => void) | undefined;
@@ -102,16 +81,25 @@ class AggregateTransport implements Transport {
     this.#named = named;
     this.#request = request;
     this.#sessionId = sessionId;
-    this.#sep = settings.separator;
     this.#logger = settings.logger;
     this.#timeoutMs = settings.memberTimeoutMs ?? AGGREGATE_MEMBER_TIMEOUT_MS;
+    this.#catalog = new AggregateCatalog(settings.separator, settings.logger, {
+      live: (capability) => this.#live(capability),
+      routable: () => this.#members.filter((m) => !m.closed),
+      call: (member, method, params) => this.#call(member, method, params),
+    });
   }
 
   async start(): Promise<void> {
-    // A server removed (reload) leaves every session's lists; its upstream ends with it.
-    this.#unsubscribe = this.#named.onRemoved((name) => {
+    // A server removed (reload) leaves every session's lists at once and refuses new calls;
+    // calls already routed to it finish (within the grace period) before its upstream ends,
+    // as requests on its own routes do.
+    this.#unsubscribe = this.#named.onRemoved(async (name, graceMs) => {
       const member = this.#members.find((m) => m.name === name);
-      if (member) void member.transport.close().catch(() => undefined);
+      if (!member) return;
+      member.leaving = true;
+      await waitWhile(() => !member.closed && member.forClient.size > 0, graceMs);
+      await member.transport.close().catch(() => undefined);
     });
   }
 
@@ -175,13 +163,13 @@ class AggregateTransport implements Transport {
       case "ping":
         return { result: {} };
       case "tools/list":
-        return this.#list("tools", "tools/list", "tools");
+        return this.#catalog.list("tools", "tools/list", "tools");
       case "prompts/list":
-        return this.#list("prompts", "prompts/list", "prompts");
+        return this.#catalog.list("prompts", "prompts/list", "prompts");
       case "resources/templates/list":
-        return this.#list("resources", "resources/templates/list", "resourceTemplates");
+        return this.#catalog.list("resources", "resources/templates/list", "resourceTemplates");
       case "resources/list":
-        return this.#listResources();
+        return this.#catalog.listResources();
       case "tools/call":
       case "prompts/get":
         return this.#routeByName(m, id, params, options);
@@ -211,19 +199,8 @@ class AggregateTransport implements Transport {
       this.#named.members().map((named) => this.#open(named, { ...params })),
     );
     this.#members = opened.filter((m): m is Member => m !== undefined);
-    const capabilities: Record<string, Record<string, unknown>> = {};
-    for (const member of this.#members) {
-      for (const [key, value] of Object.entries(member.capabilities)) {
-        if (typeof value !== "object" || value === null) continue;
-        const merged: Record<string, unknown> = { ...capabilities[key] };
-        for (const [k, v] of Object.entries(value)) merged[k] = merged[k] === true || v;
-        capabilities[key] = merged;
-      }
-    }
     // Members can leave (a crash, a reload): every list can change.
-    for (const key of LISTED) {
-      if (capabilities[key]) capabilities[key] = { ...capabilities[key], listChanged: true };
-    }
+    const capabilities = AggregateCatalog.capabilities(this.#members);
     const instructions = this.#members
       .filter((m) => m.instructions)
       .map((m) => `${m.name}: ${m.instructions}`)
@@ -250,6 +227,7 @@ class AggregateTransport implements Transport {
       forClient: new Map(),
       aliases: new Map(),
       closed: false,
+      leaving: false,
     };
     try {
       if (named.ctx.closing) throw new Error("the server is being removed");
@@ -278,9 +256,13 @@ class AggregateTransport implements Transport {
     }
   }
 
+  /** The members that list and take calls: not closed, not being removed. */
   #live(capability?: string): Member[] {
     return this.#members.filter(
-      (m) => !m.closed && (capability === undefined || m.capabilities[capability] !== undefined),
+      (m) =>
+        !m.closed &&
+        !m.leaving &&
+        (capability === undefined || m.capabilities[capability] !== undefined),
     );
   }
 
@@ -291,7 +273,7 @@ class AggregateTransport implements Transport {
     params: Record<string, unknown>,
     route?: { clientId: RequestId; options?: TransportSendOptions },
   ): Promise<Message> {
-    if (member.closed) return Promise.resolve(closedError(member));
+    if (member.closed || member.leaving) return Promise.resolve(closedError(member));
     const id = ++member.nextId;
     const key = idKey(id);
     return new Promise<Message>((resolve) => {
@@ -329,96 +311,13 @@ class AggregateTransport implements Transport {
     });
   }
 
-  /** Every page of a list from every server offering `capability`, names prefixed. */
-  async #list(capability: string, method: string, key: string): Promise<Message> {
-    const lists = await Promise.all(
-      this.#live(capability).map(async (member) => {
-        try {
-          const items = await this.#listAll(member, method, key);
-          return items.map((item) => ({ ...item, name: `${member.name}${this.#sep}${item.name}` }));
-        } catch (error) {
-          this.#logger.warn(`aggregate: server "${member.name}" left out of ${method}`, {
-            reason: error instanceof Error ? error.message : String(error),
-          });
-          return [];
-        }
-      }),
-    );
-    return { result: { [key]: lists.flat() } };
-  }
-
-  async #listAll(
-    member: Member,
-    method: string,
-    key: string,
-  ): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    let cursor: unknown;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const response = await this.#call(member, method, cursor === undefined ? {} : { cursor });
-      if (response.error !== undefined) throw new Error(errorText(response.error));
-      const result = response.result ?? {};
-      items.push(...((result[key] as Array<Record<string, unknown>>) ?? []));
-      cursor = result.nextCursor;
-      if (typeof cursor !== "string") break;
-    }
-    return items;
-  }
-
-  /** Resources keep their URIs; one that two servers share is renamed `<server>+<uri>` for the later. */
-  async #listResources(): Promise<Message> {
-    const members = this.#live("resources");
-    const lists = await Promise.all(
-      members.map((member) =>
-        this.#listAll(member, "resources/list", "resources").catch((error: unknown) => {
-          this.#logger.warn(`aggregate: server "${member.name}" left out of resources/list`, {
-            reason: error instanceof Error ? error.message : String(error),
-          });
-          return [];
-        }),
-      ),
-    );
-    this.#uris.clear();
-    const resources: Array<Record<string, unknown>> = [];
-    members.forEach((member, i) => {
-      member.aliases.clear();
-      for (const item of lists[i] ?? []) {
-        let uri = String(item.uri);
-        if (this.#uris.has(uri)) {
-          const alias = `${member.name}+${uri}`;
-          member.aliases.set(alias, uri);
-          uri = alias;
-        }
-        this.#uris.set(uri, member);
-        resources.push({ ...item, uri });
-      }
-    });
-    return { result: { resources } };
-  }
-
-  /** The server a prefixed name belongs to (the longest matching server name) and the rest. */
-  #byName(name: unknown): { member: Member; name: string } | undefined {
-    if (typeof name !== "string") return undefined;
-    let best: Member | undefined;
-    for (const member of this.#live()) {
-      if (
-        name.startsWith(`${member.name}${this.#sep}`) &&
-        (!best || member.name.length > best.name.length)
-      )
-        best = member;
-    }
-    return best
-      ? { member: best, name: name.slice(best.name.length + this.#sep.length) }
-      : undefined;
-  }
-
   async #routeByName(
     m: Message,
     id: RequestId,
     params: Record<string, unknown>,
     options?: TransportSendOptions,
   ): Promise<Message> {
-    const target = this.#byName(params.name);
+    const target = this.#catalog.byName(params.name);
     if (!target)
       return invalidParams(
         `Unknown ${m.method === "tools/call" ? "tool" : "prompt"}: ${String(params.name)}`,
@@ -431,36 +330,13 @@ class AggregateTransport implements Transport {
     );
   }
 
-  /** The server of a resource URI: the one that listed it, else the longest template prefix. */
-  async #byUri(uri: unknown): Promise<{ member: Member; uri: string } | undefined> {
-    if (typeof uri !== "string") return undefined;
-    const owner = this.#uris.get(uri);
-    if (owner && !owner.closed) return { member: owner, uri: owner.aliases.get(uri) ?? uri };
-    let best: { member: Member; length: number } | undefined;
-    for (const member of this.#live("resources")) {
-      const templates = await this.#listAll(
-        member,
-        "resources/templates/list",
-        "resourceTemplates",
-      ).catch(() => []);
-      for (const t of templates) {
-        const fixed = String(t.uriTemplate).split("{")[0] ?? "";
-        if (uri.startsWith(fixed) && (!best || fixed.length > best.length))
-          best = { member, length: fixed.length };
-      }
-    }
-    if (best) return { member: best.member, uri };
-    const only = this.#live("resources");
-    return only.length === 1 && only[0] ? { member: only[0], uri } : undefined;
-  }
-
   async #routeByUri(
     m: Message,
     id: RequestId,
     params: Record<string, unknown>,
     options?: TransportSendOptions,
   ): Promise<Message> {
-    const target = await this.#byUri(params.uri);
+    const target = await this.#catalog.byUri(params.uri);
     if (!target)
       return { error: { code: -32002, message: `Resource not found: ${String(params.uri)}` } };
     return this.#call(
@@ -478,7 +354,7 @@ class AggregateTransport implements Transport {
   ): Promise<Message> {
     const ref = (params.ref ?? {}) as Record<string, unknown>;
     if (ref.type === "ref/prompt") {
-      const target = this.#byName(ref.name);
+      const target = this.#catalog.byName(ref.name);
       if (!target) return invalidParams(`Unknown prompt: ${String(ref.name)}`);
       return this.#call(
         target.member,
@@ -487,7 +363,7 @@ class AggregateTransport implements Transport {
         { clientId: id, options },
       );
     }
-    const target = await this.#byUri(ref.uri);
+    const target = await this.#catalog.byUri(ref.uri);
     if (!target) return invalidParams(`Unknown resource: ${String(ref.uri)}`);
     return this.#call(
       target.member,
@@ -549,15 +425,12 @@ class AggregateTransport implements Transport {
       return;
     }
     if (m.method === "notifications/resources/updated" && typeof m.params?.uri === "string") {
-      for (const [alias, uri] of member.aliases) {
-        if (uri === m.params.uri) {
-          this.#deliver(
-            { ...(m as JSONRPCMessage), params: { ...m.params, uri: alias } } as JSONRPCMessage,
-            related,
-          );
-          return;
-        }
-      }
+      const uri = this.#catalog.clientUri(member, m.params.uri);
+      this.#deliver(
+        { ...(m as JSONRPCMessage), params: { ...m.params, uri } } as JSONRPCMessage,
+        related,
+      );
+      return;
     }
     this.#deliver(m as JSONRPCMessage, related);
   }
@@ -578,22 +451,4 @@ class AggregateTransport implements Transport {
         this.#deliver({ jsonrpc: "2.0", method: `notifications/${key}/list_changed` });
     }
   }
-}
-
-const closedError = (member: Member): Message => ({
-  error: {
-    code: JsonRpcErrorCodes.CONNECTION_CLOSED,
-    message: `server "${member.name}" is not available`,
-  },
-});
-
-const methodNotFound = (method: string): Message => ({
-  error: { code: -32601, message: `Method not found: ${method}` },
-});
-
-const invalidParams = (message: string): Message => ({ error: { code: -32602, message } });
-
-function errorText(error: unknown): string {
-  const e = error as { message?: unknown };
-  return typeof e?.message === "string" ? e.message : JSON.stringify(error);
 }

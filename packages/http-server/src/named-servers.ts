@@ -44,6 +44,9 @@ export interface NamedMember {
   readonly ctx: ServerContext;
 }
 
+/** Told of a removal; resolves once its own use of the server has drained (within `graceMs`). */
+export type RemovedListener = (name: string, graceMs: number) => void | Promise<void>;
+
 export class NamedServers implements NamedServersHandle {
   readonly #base: StartHTTPServerOptions;
   readonly #logger: Logger;
@@ -52,7 +55,7 @@ export class NamedServers implements NamedServersHandle {
   readonly #entries = new Map<string, Entry>();
   /** Removed servers still finishing their in-flight requests. */
   readonly #draining = new Set<Entry>();
-  readonly #removedListeners = new Set<(name: string) => void>();
+  readonly #removedListeners = new Set<RemovedListener>();
   #baseUrl = "";
   #closed = false;
 
@@ -80,8 +83,11 @@ export class NamedServers implements NamedServersHandle {
     return [...this.#entries.values()];
   }
 
-  /** Runs `listener` with the name of each server removed from now on. */
-  onRemoved(listener: (name: string) => void): () => void {
+  /**
+   * Runs `listener` with the name of each server removed from now on; the server's endpoint
+   * closes once its own requests and every listener's promise have settled.
+   */
+  onRemoved(listener: RemovedListener): () => void {
     this.#removedListeners.add(listener);
     return () => this.#removedListeners.delete(listener);
   }
@@ -105,6 +111,10 @@ export class NamedServers implements NamedServersHandle {
       modern: options.modern ?? this.#base.modern,
       upstreamProtocol: options.upstreamProtocol ?? this.#base.upstreamProtocol,
       maxUpstreams: options.maxUpstreams ?? this.#base.maxUpstreams,
+      // Its own value replaces both spellings of the top-level one (they must not disagree).
+      ...(options.sessionTimeout !== undefined
+        ? { sessionTimeout: options.sessionTimeout, sessionIdleTimeout: undefined }
+        : {}),
       health: options.health,
       streamEndpoint: paths.stream,
       sseEndpoint: paths.sse,
@@ -146,15 +156,16 @@ export class NamedServers implements NamedServersHandle {
     // New requests (and those naming its sessions) get 404 from here on.
     this.#entries.delete(name);
     this.#draining.add(entry);
-    for (const listener of this.#removedListeners) {
+    // Users beyond its routes (aggregate sessions) drain their calls to it alongside.
+    const drains = [...this.#removedListeners].map(async (listener) => {
       try {
-        listener(name);
+        await listener(name, this.#graceMs);
       } catch (error) {
         this.#logger.warn("server removal listener failed", { error });
       }
-    }
+    });
     try {
-      await waitWhile(() => endpointBusy(entry.ctx), this.#graceMs);
+      await Promise.all([waitWhile(() => endpointBusy(entry.ctx), this.#graceMs), ...drains]);
       await closeEndpoint(entry.ctx, this.#graceMs);
       this.#logger.info("server removed", { server: name });
     } finally {

@@ -257,6 +257,11 @@ export interface NamedServerOptions<S extends McpServerLike = McpServerLike> {
   upstreamProtocol?: ProtocolEraOption;
   /** As the top-level `maxUpstreams`. Default: the top-level value. */
   maxUpstreams?: number;
+  /**
+   * As the top-level `sessionTimeout`, for this server's own routes (a session's upstream ends
+   * with it). Default: the top-level value. Aggregate sessions follow the main endpoint's.
+   */
+  sessionTimeout?: number;
   /** This server's readiness, reported by `GET /servers` and `/health`. Default: healthy. */
   health?: () => HealthStatus | Promise<HealthStatus>;
 }

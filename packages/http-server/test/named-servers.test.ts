@@ -113,6 +113,28 @@ describe("named servers", () => {
     expect(String(unknown)).toMatch(/Unknown tool/);
   });
 
+  it("aggregates resources: a shared URI renamed <server>+<uri>, templates routed by prefix", async () => {
+    const handle = await start();
+    const agg = await connectStreamable(`${handle.url}/mcp`);
+    const uris = (await agg.listResources()).resources.map((r) => r.uri);
+    // Both echo servers list fixture://greeting: the first keeps it, the later is renamed.
+    expect(uris).toEqual(["fixture://greeting", "beta+fixture://greeting"]);
+    for (const uri of uris) {
+      const read = await agg.readResource({ uri });
+      expect((read.contents[0] as { text: string }).text).toBe("Hello, world!");
+    }
+    const templates = (await agg.listResourceTemplates()).resourceTemplates;
+    expect(templates.map((t) => [t.name, t.uriTemplate])).toEqual([
+      ["alpha_item", "fixture://items/{id}"],
+      ["beta_item", "fixture://items/{id}"],
+    ]);
+    // Never listed: routed to a server whose template's fixed prefix it starts with.
+    const item = await agg.readResource({ uri: "fixture://items/42" });
+    expect((item.contents[0] as { text: string }).text).toBe("item 42");
+    const missing = await agg.readResource({ uri: "other://nothing" }).catch((e: Error) => e);
+    expect(String(missing)).toMatch(/Resource not found: other:\/\/nothing/);
+  });
+
   it("aggregates for HTTP+SSE and 2026-07-28 clients", async () => {
     const handle = await start();
     const sse = await connectSse(`${handle.url}/sse`);
@@ -151,6 +173,30 @@ describe("named servers", () => {
     await handle.servers.add("gamma", echo("gamma"));
     const g = await connectStreamable(`${handle.url}/servers/gamma/mcp`);
     expect(g.getServerVersion()?.name).toBe("gamma");
+  });
+
+  it("removing a server drains its aggregate calls and refuses new ones", async () => {
+    const handle = await start();
+    const agg = await connectStreamable(`${handle.url}/mcp`);
+    expect((await agg.listTools()).tools.map((t) => t.name)).toContain("alpha_slow");
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const slow = agg.callTool({ name: "alpha_slow", arguments: { ms: 300, steps: 3 } }, undefined, {
+      onprogress: () => started(),
+    });
+    await running;
+    const removed = handle.servers.remove("alpha");
+    const refused = await agg
+      .callTool({ name: "alpha_echo", arguments: { text: "x" } })
+      .catch((e: Error) => e);
+    expect(String(refused)).toMatch(/server "alpha" is not available/);
+    expect(textOf(await slow)).toBe("done after 300ms");
+    await removed;
+    const after = (await agg.listTools()).tools.map((t) => t.name);
+    expect(after).not.toContain("alpha_echo");
+    expect(textOf(await agg.callTool({ name: "beta_echo", arguments: { text: "y" } }))).toBe("y");
   });
 
   it("serves a default upstream at /mcp beside named servers", async () => {
