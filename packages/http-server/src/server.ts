@@ -149,14 +149,17 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       resourceServer?.serveMetadata(req, res, metadata);
       return;
     }
+    // Liveness carries no data, so it is answered whatever the Host and Origin: load balancers'
+    // checks arrive as they are sent (HAProxy's default is HTTP/1.0 without a Host header).
+    if (path === "/ping" && req.method !== "OPTIONS") {
+      applyCors(cors, req, res);
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("pong");
+      return;
+    }
     originHost.check(req);
     applyCors(cors, req, res);
     if (req.method === "OPTIONS") {
       answerPreflight(cors, req, res);
-      return;
-    }
-    if (path === "/ping") {
-      res.writeHead(200, { "Content-Type": "text/plain" }).end("pong");
       return;
     }
     if (path === "/health" && hasNamed) {

@@ -163,4 +163,38 @@ describe("lifecycle", () => {
     ok = false;
     expect((await fetch(`${url}/health`)).status).toBe(503);
   });
+
+  it("answers /ping whatever the Host and Origin, as load balancers send it", async () => {
+    const { url } = await startEcho();
+    const { port } = new URL(url);
+    // HAProxy's default check: HTTP/1.0, no Host header.
+    const bare = await rawExchange(port, "GET /ping HTTP/1.0\r\n\r\n");
+    expect(bare).toMatch(/^HTTP\/1\.[01] 200/);
+    expect(bare).toMatch(/pong$/);
+    const foreign = await rawExchange(
+      port,
+      "GET /ping HTTP/1.1\r\nHost: lb.internal\r\nOrigin: https://evil.example\r\nConnection: close\r\n\r\n",
+    );
+    expect(foreign).toMatch(/^HTTP\/1\.1 200/);
+    // Everything else still checks Host on a loopback bind.
+    const mcp = await rawExchange(
+      port,
+      "GET /health HTTP/1.1\r\nHost: lb.internal\r\nConnection: close\r\n\r\n",
+    );
+    expect(mcp).toMatch(/^HTTP\/1\.1 403/);
+  });
 });
+
+/** Writes `request` on a raw TCP connection to 127.0.0.1:`port` and returns all it answers. */
+function rawExchange(port: string, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), "127.0.0.1", () => socket.end(request));
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}
