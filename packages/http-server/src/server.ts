@@ -348,6 +348,8 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       // Let in-flight requests finish for a while, then end everything.
       // Sessions still being created count too: they finish, or refuse themselves once closed.
       const pending = () => unhandledInFlight > 0 || endpointBusy(ctx) || named.busy();
+      // Said once, so that an operator (and a test) sees close() holding on for these requests.
+      if (pending()) logger.info("closing: letting requests in flight finish", { graceMs });
       await waitWhile(pending, graceMs);
       // The aggregate's sessions first: they hold upstreams of the named servers.
       await closeEndpoint(ctx, graceMs);

@@ -1,6 +1,6 @@
 // Shared test plumbing: start servers against the echo fixture, connect SDK
 // clients, and clean everything up after each test.
-import { ChildProcessTransport } from "@mcp-proxy/core";
+import { ChildProcessTransport, type Logger } from "@mcp-proxy/core";
 import { echoServerCommand } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
@@ -141,4 +141,15 @@ export async function rawInitialize(
     "Mcp-Session-Id": sessionId,
   }).then((r) => r.text());
   return sessionId;
+}
+
+/** A logger that keeps every info, warn and error line (debug is dropped). */
+export function recordingLogger(): {
+  logger: Logger;
+  lines: Array<[string, Record<string, unknown>]>;
+} {
+  const lines: Array<[string, Record<string, unknown>]> = [];
+  const record = (message: string, fields: Record<string, unknown> = {}) =>
+    void lines.push([message, fields]);
+  return { lines, logger: { debug: () => {}, info: record, warn: record, error: record } };
 }

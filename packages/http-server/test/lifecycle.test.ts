@@ -11,6 +11,7 @@ import {
   pidRecordingEchoUpstream,
   postMcp,
   rawInitialize,
+  recordingLogger,
   startEcho,
 } from "./helpers.js";
 import { readSse } from "./sse-client.js";
@@ -101,8 +102,10 @@ describe("lifecycle", () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
+    const { logger, lines } = recordingLogger();
     const handle = await startEcho({
       closeGracePeriod: 30_000,
+      logger,
       onUnhandledRequest: async (_req, res) => {
         entered++;
         await released;
@@ -135,8 +138,8 @@ describe("lifecycle", () => {
       () => 0,
     );
     expect([0, 503]).toContain(fresh);
-    // Give close() time to (wrongly) finish: a longer wait only makes a bug easier to see.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // close() says when it holds on for requests in flight: it must, for this one.
+    await waitFor(() => lines.some(([message]) => message.startsWith("closing: letting requests")));
     expect(closed).toBe(false);
     release();
     await closing;

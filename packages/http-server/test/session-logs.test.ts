@@ -1,17 +1,9 @@
 // Every session's start and end is logged at info, for every transport, with
 // what ended it.
-import type { Logger } from "@mcp-proxy/core";
 import { waitFor } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
-import { rawInitialize, startEcho } from "./helpers.js";
+import { rawInitialize, recordingLogger, startEcho } from "./helpers.js";
 import { readSse } from "./sse-client.js";
-
-function recordingLogger(): { logger: Logger; lines: Array<[string, Record<string, unknown>]> } {
-  const lines: Array<[string, Record<string, unknown>]> = [];
-  const record = (message: string, fields: Record<string, unknown> = {}) =>
-    void lines.push([message, fields]);
-  return { lines, logger: { debug: () => {}, info: record, warn: record, error: record } };
-}
 
 const ended = (lines: Array<[string, Record<string, unknown>]>, session: string) =>
   lines.find(([message, fields]) => message === "session closed" && fields.session === session);

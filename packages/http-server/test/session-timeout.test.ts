@@ -7,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import { JSON_HEADERS, onCleanup, postMcp, rawInitialize, startEcho } from "./helpers.js";
 
 const TIMEOUT = 300;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ping = (id: number) => JSON.stringify({ jsonrpc: "2.0", id, method: "ping" });
 
 /** Records when onClose ran for each session id. */
@@ -46,10 +45,12 @@ describe("session idle timeout", () => {
         return abort;
       }),
     );
-    // Streams open for longer than the timeout: the last request is now long past. A longer
-    // wait only makes the bug easier to see.
-    await sleep(TIMEOUT * 2);
-    expect(closedAt.size).toBe(0);
+    // Streams open for longer than the timeout. A session initialized now and left alone is
+    // reaped once the timeout has passed since now: the signal that the others' last requests
+    // (all before it) are past it too, and that a sweep has looked at them.
+    const control = await rawInitialize(handle.url);
+    await waitFor(() => closedAt.has(control), 10_000);
+    expect(closedAt.has(left) || closedAt.has(used)).toBe(false);
     for (const abort of aborts) abort.abort();
     await waitFor(() => droppedAt.size === 2);
 
@@ -92,15 +93,13 @@ describe("session idle timeout", () => {
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
       });
     });
-    // Headers and the first part now; then JSON whitespace, a byte at a time, for twice the
-    // timeout (or until the session is wrongly reaped); then the rest.
+    // Headers and the first part now; the rest once a session initialized after them and left
+    // alone has been reaped: the upload has then lasted longer than the timeout, and a sweep
+    // has looked at the uploading session.
     req.write('{"jsonrpc":"2.0",');
-    const started = Date.now();
-    for (let i = 0; i < 1000 && Date.now() - started <= TIMEOUT * 2; i++) {
-      if (closedAt.has(sessionId)) break;
-      req.write(" ");
-      await sleep(20);
-    }
+    await waitFor(() => req.headersSent);
+    const control = await rawInitialize(handle.url);
+    await waitFor(() => closedAt.has(control), 10_000);
     req.end('"id":3,"method":"ping"}');
     const { status, body } = await answer;
     expect(closedAt.has(sessionId)).toBe(false);
