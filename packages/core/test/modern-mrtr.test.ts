@@ -75,6 +75,22 @@ describe("ModernGateway MRTR for a 2025-era upstream", () => {
     expect(textOfResult(final)).toBe("sampled: hello!");
   });
 
+  it("starts its requestStates with requestStatePrefix and still completes the retry", async () => {
+    const { gateway } = gatewayRig({ requestStatePrefix: "replica-a." });
+    const caps = { sampling: {} };
+    const first = collect();
+    await gateway.handle(
+      modernRequest(1, "tools/call", { name: "sample", arguments: { prompt: "Hi" } }, caps),
+      first.sink,
+    );
+    const ir = resultOf(await first.response) as unknown as InputRequired;
+    expect(ir.requestState).toMatch(/^replica-a\.[A-Za-z0-9_-]{32}$/);
+    const [key] = Object.keys(ir.inputRequests) as [string];
+    const retry = collect();
+    await gateway.handle(sampleRetry(2, "Hi", ir.requestState, key, "yo", caps), retry.sink);
+    expect(textOfResult(await retry.response)).toBe("sampled: yo");
+  });
+
   it("round-trips elicitation", async () => {
     const { gateway } = gatewayRig();
     const caps = { elicitation: {} };

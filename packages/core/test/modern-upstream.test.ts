@@ -102,6 +102,36 @@ describe("ModernGateway in front of a modern upstream", () => {
     expect(textOfResult(await retry.response)).toBe(`hello Ada (state ${ir.requestState})`);
   });
 
+  it("wraps the upstream's requestState under requestStatePrefix and restores it on the retry", async () => {
+    const { gateway } = modernRig({ maxUpstreams: 2, requestStatePrefix: "r1." });
+    const caps = { elicitation: {} };
+    const first = collect();
+    await gateway.handle(
+      modernRequest(1, "tools/call", { name: "ask", arguments: {} }, caps),
+      first.sink,
+    );
+    const ir = resultOf(await first.response) as { resultType: string; requestState: string };
+    expect(ir.requestState).toMatch(/^r1\.~pid=\d+;nonce=/);
+    const upstreamState = ir.requestState.slice("r1.~".length);
+    const retry = collect();
+    await gateway.handle(
+      modernRequest(
+        2,
+        "tools/call",
+        {
+          name: "ask",
+          arguments: {},
+          requestState: ir.requestState,
+          inputResponses: { who: { action: "accept", content: { name: "Ada" } } },
+        },
+        caps,
+      ),
+      retry.sink,
+    );
+    // The upstream saw its own state, byte for byte.
+    expect(textOfResult(await retry.response)).toBe(`hello Ada (state ${upstreamState})`);
+  });
+
   it("passes subscriptions/listen through with the client's subscription id, and cancels it upstream", async () => {
     const { gateway, sent } = modernRig();
     const { listener, abort, listening } = await startListen(gateway);

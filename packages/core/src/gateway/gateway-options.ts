@@ -41,6 +41,13 @@ export interface ModernGatewayOptions {
   maxParkedRounds?: number;
   /** How long a parked input round waits for the client's retry. */
   parkedRoundTtlMs?: number;
+  /**
+   * Starts every requestState the gateway hands out: its own parked rounds' and, wrapped as
+   * `<prefix>~<state>` and restored on the retry, a modern upstream's. A cluster of proxies sets
+   * it to `<replica>.` so that a retry landing on another replica is sent to the one holding
+   * the round. Default "" (states as they are).
+   */
+  requestStatePrefix?: string;
   /** Timeout of the upstream's `initialize` answer. */
   initializeTimeoutMs?: number;
   /** Timeout of the `server/discover` probe in "auto" mode (no answer means legacy). */
@@ -95,6 +102,7 @@ export function resolveGatewayOptions(options: ModernGatewayOptions): ResolvedGa
     supportedVersions: MODERN_PROTOCOL_VERSIONS,
     maxParkedRounds: DEFAULT_MAX_PARKED_ROUNDS,
     parkedRoundTtlMs: DEFAULT_PARKED_ROUND_TTL_MS,
+    requestStatePrefix: "",
     initializeTimeoutMs: DEFAULT_INITIALIZE_TIMEOUT_MS,
     probeTimeoutMs: DEFAULT_UPSTREAM_PROBE_TIMEOUT_MS,
     requestTimeoutMs: DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS,

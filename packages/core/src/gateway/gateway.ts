@@ -104,13 +104,18 @@ export class ModernGateway {
       onMessage: (u, m) => this.#onMessage(u, m),
       onClosed: (u, e) => this.#onUpstreamClosed(u, e),
     });
-    this.#inputs = new InputRounds(this.#o.maxParkedRounds, this.#o.parkedRoundTtlMs, {
-      logger: this.#o.logger,
-      newRound: (call, request, sink, signal) => this.#newRound(call, request, sink, signal),
-      deliver: (call, message) => this.#deliver(call, message),
-      answer: (round, message) => this.#answer(round, message),
-      complete,
-    });
+    this.#inputs = new InputRounds(
+      this.#o.maxParkedRounds,
+      this.#o.parkedRoundTtlMs,
+      {
+        logger: this.#o.logger,
+        newRound: (call, request, sink, signal) => this.#newRound(call, request, sink, signal),
+        deliver: (call, message) => this.#deliver(call, message),
+        answer: (round, message) => this.#answer(round, message),
+        complete,
+      },
+      this.#o.requestStatePrefix,
+    );
     this.#listeners = new ListenStreams(this.#subscriptions, this.#pool, {
       isClosed,
       complete,
@@ -291,7 +296,13 @@ export class ModernGateway {
     signal: AbortSignal | undefined,
     sendOptions: TransportSendOptions | undefined,
   ): Promise<void> {
-    const params = request.params as Record<string, unknown> | undefined;
+    let params = request.params as Record<string, unknown> | undefined;
+    const wrapped = this.#unwrapState(params?.requestState);
+    if (wrapped !== undefined) {
+      // The upstream gets its own requestState back, byte for byte.
+      params = { ...params, requestState: wrapped };
+      request = { ...request, params };
+    }
     const call = newCall(
       request,
       this.#pool.era !== "modern" && INPUT_CAPABLE_METHODS.has(request.method),
@@ -331,6 +342,15 @@ export class ModernGateway {
     return done;
   }
 
+  /** A modern upstream's requestState wrapped by `#deliver` (see requestStatePrefix), unwrapped. */
+  #unwrapState(state: unknown): string | undefined {
+    const prefix = this.#o.requestStatePrefix;
+    if (prefix === "" || typeof state !== "string" || !state.startsWith(`${prefix}~`)) {
+      return undefined;
+    }
+    return state.slice(prefix.length + 1);
+  }
+
   #newRound(
     call: Call,
     request: JSONRPCRequest,
@@ -368,6 +388,9 @@ export class ModernGateway {
           this.#stateRoutes.delete(this.#stateRoutes.keys().next().value as string);
         }
         this.#stateRoutes.set(state, call.upstream);
+        if (this.#o.requestStatePrefix !== "") {
+          m.result.requestState = `${this.#o.requestStatePrefix}~${state}`;
+        }
       }
     }
     this.#answer(round, message as JSONRPCResultResponse);

@@ -51,9 +51,14 @@ export class InputRounds {
   readonly #store: ParkedRounds<Call>;
   readonly #hooks: InputRoundHooks;
 
-  constructor(maxParked: number, ttlMs: number, hooks: InputRoundHooks) {
+  constructor(maxParked: number, ttlMs: number, hooks: InputRoundHooks, statePrefix = "") {
     this.#hooks = hooks;
-    this.#store = new ParkedRounds<Call>(maxParked, ttlMs, (call) => this.#expire(call));
+    this.#store = new ParkedRounds<Call>(
+      maxParked,
+      ttlMs,
+      (call) => this.#expire(call),
+      statePrefix,
+    );
   }
 
   /** Forgets every parked round (the gateway is closing). */

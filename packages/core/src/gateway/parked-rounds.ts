@@ -9,9 +9,9 @@ export const DEFAULT_MAX_PARKED_ROUNDS = 100;
 /** Default time a parked input round waits for the client's retry. */
 export const DEFAULT_PARKED_ROUND_TTL_MS = 5 * 60_000;
 
-/** A fresh opaque requestState: 192 random bits, URL-safe. */
-export function newRequestState(): string {
-  return randomBytes(24).toString("base64url");
+/** A fresh opaque requestState: 192 random bits, URL-safe, after `prefix`. */
+export function newRequestState(prefix = ""): string {
+  return prefix + randomBytes(24).toString("base64url");
 }
 
 /**
@@ -25,6 +25,8 @@ export class ParkedRounds<T> {
     readonly max: number,
     readonly ttlMs: number,
     readonly onExpire: (value: T) => void,
+    /** Starts every requestState issued here (a cluster names the replica holding the round). */
+    readonly prefix = "",
   ) {}
 
   get size(): number {
@@ -37,7 +39,7 @@ export class ParkedRounds<T> {
    */
   park(value: T, reuse?: string): string | undefined {
     if (this.#entries.size >= this.max) return undefined;
-    const state = reuse ?? newRequestState();
+    const state = reuse ?? newRequestState(this.prefix);
     const timer = setTimeout(() => {
       if (this.#entries.delete(state)) this.onExpire(value);
     }, this.ttlMs);
