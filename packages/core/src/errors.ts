@@ -38,6 +38,8 @@ export const ErrorCodes = {
   EVENT_NOT_AVAILABLE: "ERR_EVENT_NOT_AVAILABLE",
   /** The authorization server (its metadata or keys) could not be reached to check a token (503). */
   AUTH_UNAVAILABLE: "ERR_AUTH_UNAVAILABLE",
+  /** A cluster's registry (where replicas find each other) could not be reached (503). */
+  CLUSTER_UNAVAILABLE: "ERR_CLUSTER_UNAVAILABLE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -132,6 +134,7 @@ const WIRE: Partial<Record<ErrorCode, WireError>> = {
   ERR_SHUTTING_DOWN: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAMS_BUSY: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_AUTH_UNAVAILABLE: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
+  ERR_CLUSTER_UNAVAILABLE: { status: 503, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_EXITED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_UPSTREAM_CLOSED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },
   ERR_SPAWN_FAILED: { status: 502, jsonRpcCode: JsonRpcErrorCodes.CONNECTION_CLOSED },

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from "node:http";
 import { classifyMessage, ErrorCodes, McpProxyError, messageId } from "@mcp-proxy/core";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { withRequestId } from "./refusals.js";
+import { firstRequestId, withRequestId } from "./refusals.js";
 
 /** A parse or validation failure, answered with the request id when one could be read. */
 const badBody = (
@@ -172,4 +172,22 @@ function nestingExceeds(bytes: Buffer, max: number): boolean {
     } else if (b === 0x5d || b === 0x7d) depth--;
   }
   return false;
+}
+
+/**
+ * The first request id in a body not otherwise read, for a refusal made before it was (auth,
+ * a session whose replica is gone): null when there is none or it cannot be read.
+ */
+export async function requestIdInBody(
+  req: IncomingMessage,
+  maxBodySize: number,
+  read?: Buffer,
+): Promise<RequestId | null> {
+  try {
+    return (
+      firstRequestId(parseJsonRpc(read ?? (await readBody(req, maxBodySize))).messages) ?? null
+    );
+  } catch {
+    return null;
+  }
 }

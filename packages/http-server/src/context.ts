@@ -7,6 +7,7 @@ import type { Logger, ProtocolEra } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ParsedBody } from "./body.js";
+import type { ClusterNode } from "./cluster.js";
 import type { EventStore } from "./event-store.js";
 import type { PostContext } from "./exchange.js";
 import type { StartHTTPServerOptions } from "./options.js";
@@ -59,4 +60,6 @@ export interface ServerContext {
   modern: ModernHandler | undefined;
   /** True once close() began: no new sessions. */
   closing: boolean;
+  /** This replica's part in a cluster (`cluster` option): ids name it, others' are forwarded. */
+  cluster: ClusterNode | undefined;
 }

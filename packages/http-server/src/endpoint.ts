@@ -2,6 +2,7 @@
 // sessions, stateless mode, the 2026-07-28 gateway) and its HTTP+SSE paths. The main
 // endpoint and every named server are one each, built and drained here the same way.
 import type { Logger } from "@mcp-proxy/core";
+import type { ClusterNode } from "./cluster.js";
 import type { ServerContext } from "./context.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { resolveEventStore, resolveMaxBodySize, resolveSessionTimeout } from "./option-aliases.js";
@@ -17,12 +18,16 @@ export interface EndpointPaths {
   messages: string;
 }
 
+/** Which of an endpoint's paths a request is on. */
+export type EndpointKind = keyof EndpointPaths;
+
 /** Builds an endpoint's context; nothing starts until its first request. */
 export function createEndpointContext(
   options: StartHTTPServerOptions,
   paths: EndpointPaths,
   logger: Logger,
   heartbeatMs: number,
+  cluster?: ClusterNode,
 ): ServerContext {
   // Created eagerly but lazy inside: no upstream until the first modern request.
   const modern =
@@ -32,6 +37,7 @@ export function createEndpointContext(
           maxUpstreams: options.maxUpstreams,
           heartbeatMs,
           logger,
+          requestStatePrefix: cluster?.statePrefix,
         })
       : undefined;
   return {
@@ -49,7 +55,16 @@ export function createEndpointContext(
     upstreams: new SessionUpstreams(options, logger),
     modern,
     closing: false,
+    cluster,
   };
+}
+
+/**
+ * True once the endpoint takes no new sessions: it is closing, or its replica drains (a
+ * cluster then hands them to another replica).
+ */
+export function refusesNewSessions(ctx: ServerContext): boolean {
+  return ctx.closing || (ctx.cluster?.draining ?? false);
 }
 
 /** True while the endpoint has requests in flight (or sessions being created). */

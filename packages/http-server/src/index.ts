@@ -1,4 +1,10 @@
 export type { ListenSubscriptionsHandler } from "@mcp-proxy/core";
+export type { ClusterOptions, ClusterRegistry, ReplicaRecord } from "./cluster-options.js";
+export {
+  CLUSTER_HEADER,
+  DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS,
+  MIN_CLUSTER_SECRET_LENGTH,
+} from "./cluster-options.js";
 export type { CorsOptions } from "./cors.js";
 export {
   DEFAULT_ALLOWED_HEADERS,
@@ -22,6 +28,7 @@ export { DEFAULT_JWKS_COOLDOWN_MS, DEFAULT_OAUTH_CLOCK_TOLERANCE_S } from "./oau
 export type {
   AggregateOptions,
   AuthenticateResult,
+  ClusterInfo,
   EventStoreOption,
   HealthStatus,
   HTTPServerHandle,

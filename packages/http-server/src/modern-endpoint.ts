@@ -47,6 +47,8 @@ export interface ModernEndpointOptions {
   maxUpstreams: number | undefined;
   heartbeatMs: number;
   logger: Logger;
+  /** Starts every requestState handed out (a cluster's replica id). */
+  requestStatePrefix?: string | undefined;
 }
 
 export class ModernEndpoint implements ModernHandler {
@@ -72,6 +74,7 @@ export class ModernEndpoint implements ModernHandler {
       maxUpstreams: settings.maxUpstreams,
       advertisedVersions: DUAL_ERA_VERSIONS,
       onListenSubscriptions: options.onListenSubscriptions,
+      requestStatePrefix: settings.requestStatePrefix,
       logger: settings.logger,
     });
   }

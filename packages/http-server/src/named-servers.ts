@@ -2,8 +2,15 @@
 // same machinery as the main one) under /servers/<name>/, their listing and health, and
 // adding or draining one while the others keep serving.
 import type { Logger } from "@mcp-proxy/core";
+import type { ClusterNode } from "./cluster.js";
 import type { ServerContext } from "./context.js";
-import { closeEndpoint, createEndpointContext, endpointBusy, waitWhile } from "./endpoint.js";
+import {
+  closeEndpoint,
+  createEndpointContext,
+  type EndpointKind,
+  endpointBusy,
+  waitWhile,
+} from "./endpoint.js";
 import type {
   HealthStatus,
   NamedServerOptions,
@@ -14,8 +21,6 @@ import type {
 
 export const SERVERS_PATH = "/servers";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-export type EndpointKind = "stream" | "sse" | "messages";
 
 interface Entry {
   name: string;
@@ -59,7 +64,16 @@ export class NamedServers implements NamedServersHandle {
   #baseUrl = "";
   #closed = false;
 
-  constructor(base: StartHTTPServerOptions, logger: Logger, heartbeatMs: number, graceMs: number) {
+  readonly #cluster: ClusterNode | undefined;
+
+  constructor(
+    base: StartHTTPServerOptions,
+    logger: Logger,
+    heartbeatMs: number,
+    graceMs: number,
+    cluster?: ClusterNode,
+  ) {
+    this.#cluster = cluster;
     this.#base = base;
     this.#logger = logger;
     this.#heartbeatMs = heartbeatMs;
@@ -121,7 +135,7 @@ export class NamedServers implements NamedServersHandle {
       messagesEndpoint: paths.messages,
     };
     const logger = withFields(this.#logger, { server: name });
-    const ctx = createEndpointContext(merged, paths, logger, this.#heartbeatMs);
+    const ctx = createEndpointContext(merged, paths, logger, this.#heartbeatMs, this.#cluster);
     this.#entries.set(name, { name, options, ctx });
     return replaced;
   }

@@ -7,6 +7,7 @@ import type https from "node:https";
 import type { ListenSubscriptionsHandler, Logger, ProtocolEraOption } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { ClusterOptions } from "./cluster-options.js";
 import type { CorsOptions } from "./cors.js";
 import type { EventStore } from "./event-store.js";
 import type { ServerMetrics } from "./metrics.js";
@@ -237,6 +238,15 @@ export interface StartHTTPServerOptions<S extends McpServerLike = McpServerLike>
    */
   aggregate?: boolean | AggregateOptions;
   /**
+   * Joins this server to others serving the same thing behind a load balancer, with no sticky
+   * sessions: it registers in `cluster.registry` (e.g. @mcp-proxy/cluster's RedisRegistry),
+   * session ids and parked 2026-07-28 rounds name the replica holding them, and a request that
+   * lands on another replica is forwarded there (one hop, signed with `cluster.secret`). A
+   * replica that is gone answers as an unknown session (404). close() drains first: /health
+   * answers 503 and new sessions go to other replicas while in-flight requests finish.
+   */
+  cluster?: ClusterOptions;
+  /**
    * Measures every HTTP request and serves an exposition at `metrics.path` (default /metrics)
    * with GET, behind the server's auth (the CLI's `--metrics` uses prom-client). Default: none.
    */
@@ -315,6 +325,16 @@ export interface HTTPServerHandle {
   server: http.Server | https.Server;
   /** The named servers (empty unless `servers` was given). */
   servers: NamedServersHandle;
+  /** This replica in its cluster, with the `cluster` option. */
+  cluster: ClusterInfo | undefined;
+}
+
+/** A replica as its handle reports it. */
+export interface ClusterInfo {
+  /** Its id: the prefix of the session ids it issues. */
+  id: string;
+  /** The URL the other replicas reach it at. */
+  url: string;
 }
 
 // The reference package's names for the types above, so that code importing them compiles.

@@ -9,10 +9,18 @@ import { ErrorCodes, McpProxyError, silentLogger } from "@mcp-proxy/core";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { createAggregateUpstream } from "./aggregate.js";
 import { createAuthenticator } from "./auth.js";
-import { parseJsonRpc, readBody } from "./body.js";
+import { requestIdInBody } from "./body.js";
+import { ClusterNode } from "./cluster.js";
+import { forwardedToOwner } from "./cluster-route.js";
 import type { ServerContext } from "./context.js";
 import { answerPreflight, applyCors, resolveCors } from "./cors.js";
-import { closeEndpoint, createEndpointContext, endpointBusy, waitWhile } from "./endpoint.js";
+import {
+  closeEndpoint,
+  createEndpointContext,
+  type EndpointKind,
+  endpointBusy,
+  waitWhile,
+} from "./endpoint.js";
 import { checkEndpointPaths, reservedPaths } from "./endpoint-paths.js";
 import { DEFAULT_METRICS_PATH, noteRefusal, observe } from "./metrics.js";
 import type { ModernEndpoint } from "./modern-endpoint.js";
@@ -36,7 +44,7 @@ import {
   type StartHTTPServerOptions,
 } from "./options.js";
 import { createOriginHostPolicy } from "./origin-host.js";
-import { firstRequestId, MethodNotAllowedError, withRequestId } from "./refusals.js";
+import { MethodNotAllowedError, withRequestId } from "./refusals.js";
 import { pathOf } from "./request-info.js";
 import { sendError, sendJson } from "./responses.js";
 import { handleSseMessage, handleSseStream } from "./sse-session.js";
@@ -63,7 +71,12 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
   const logger = options.logger ?? silentLogger;
   const heartbeatMs = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const graceMs = options.closeGracePeriod ?? DEFAULT_CLOSE_GRACE_MS;
-  const named = new NamedServers(options, logger, heartbeatMs, graceMs);
+  const ca = loadPem(options.sslCa, "sslCa");
+  const cert = loadPem(options.sslCert, "sslCert");
+  const key = loadPem(options.sslKey, "sslKey");
+  const tls = cert !== undefined && key !== undefined;
+  const cluster = options.cluster ? new ClusterNode(options.cluster, logger, ca) : undefined;
+  const named = new NamedServers(options, logger, heartbeatMs, graceMs, cluster);
   for (const [name, server] of Object.entries(namedOptions)) void named.addNow(name, server);
   // Without a default upstream the main endpoints serve the aggregate of the named servers.
   const aggregate = !hasDefault && options.aggregate !== false;
@@ -114,6 +127,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     { stream: streamEndpoint, sse: sseEndpoint, messages: messagesEndpoint },
     logger,
     heartbeatMs,
+    cluster,
   );
   const modern = ctx.modern as ModernEndpoint | undefined;
   const cors = resolveCors(options.cors);
@@ -156,27 +170,17 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       res.writeHead(200, { "Content-Type": "text/plain" }).end("pong");
       return;
     }
-    originHost.check(req);
+    // So is readiness; its details only go to those who pass the Host and Origin checks.
+    if (path === "/health" && hasHealth && req.method !== "OPTIONS") {
+      await serveHealth(req, res);
+      return;
+    }
+    // A peer replica's signed request was checked where the client reached the cluster.
+    const fromPeer = cluster?.acceptFromPeer(req) ?? false;
+    if (!fromPeer) originHost.check(req);
     applyCors(cors, req, res);
     if (req.method === "OPTIONS") {
       answerPreflight(cors, req, res);
-      return;
-    }
-    if (path === "/health" && hasNamed) {
-      const report = await namedHealth();
-      sendJson(res, report.ok ? 200 : 503, report);
-      return;
-    }
-    if (path === "/health" && options.health) {
-      const status = await options.health();
-      // The gateway is reported once it has been used (or is failing): 2025-only traffic sees no change.
-      const gateway = ctx.modern;
-      const modern =
-        gateway && (gateway.upstreamEra !== undefined || !gateway.healthy)
-          ? { healthy: gateway.healthy, upstreamEra: gateway.upstreamEra }
-          : undefined;
-      const ok = status.ok && (modern?.healthy ?? true);
-      sendJson(res, ok ? 200 : 503, modern ? { ...status, ok, modern } : status);
       return;
     }
     if (metrics && path === metricsPath && req.method === "GET") {
@@ -193,19 +197,20 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     }
     const match = hasNamed ? named.match(path) : undefined;
     if (match) {
+      if (await forwardedToOwner(match.ctx, match.kind, req, res)) return;
       const authInfo = await authenticate(req);
-      await NAMED_HANDLERS[match.kind](match.ctx, req, res, authInfo);
+      await HANDLERS[match.kind](match.ctx, req, res, authInfo);
       return;
     }
-    const handler =
+    const kind: EndpointKind | undefined =
       streamEndpoint !== null && path === streamEndpoint
-        ? handleStreamable
+        ? "stream"
         : sseEndpoint !== null && path === sseEndpoint
-          ? handleSseStream
+          ? "sse"
           : sseEndpoint !== null && path === messagesEndpoint
-            ? handleSseMessage
+            ? "messages"
             : undefined;
-    if (!handler) {
+    if (!kind) {
       if (options.onUnhandledRequest) {
         // No session or upstream tracks these: close() counts them itself, so it lets them
         // finish, and refuses new ones (a kept-alive connection can still bring one).
@@ -224,8 +229,47 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
         `Not Found: ${req.method ?? "?"} ${path.slice(0, 200)}`,
       );
     }
+    // Another replica's session is served there; the owner authenticates.
+    if (await forwardedToOwner(ctx, kind, req, res)) return;
     const authInfo = await authenticate(req);
-    await handler(ctx, req, res, authInfo);
+    await HANDLERS[kind](ctx, req, res, authInfo);
+  };
+
+  const hasHealth = hasNamed || options.health !== undefined || cluster !== undefined;
+
+  /**
+   * /health: 503 once this replica drains or its upstreams fail. Load balancers' checks come
+   * without a Host header, so it is answered whatever the Host and Origin, but its detail (server
+   * names, failures) only to requests that pass those checks.
+   */
+  const serveHealth = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const report = await healthReport();
+    const draining = cluster !== undefined && (cluster.draining || ctx.closing);
+    const ok = report.ok && !draining;
+    let trusted = true;
+    try {
+      originHost.check(req);
+      applyCors(cors, req, res);
+    } catch {
+      trusted = false;
+    }
+    const body = trusted
+      ? { ...report, ok, ...(cluster ? { replica: cluster.id, draining } : {}) }
+      : { ok };
+    sendJson(res, ok ? 200 : 503, body);
+  };
+
+  const healthReport = async (): Promise<HealthStatus & { modern?: unknown }> => {
+    if (hasNamed) return namedHealth();
+    const status = options.health ? await options.health() : { ok: true };
+    // The gateway is reported once it has been used (or is failing): 2025-only traffic sees no change.
+    const gateway = ctx.modern;
+    const modern =
+      gateway && (gateway.upstreamEra !== undefined || !gateway.healthy)
+        ? { healthy: gateway.healthy, upstreamEra: gateway.upstreamEra }
+        : undefined;
+    const ok = status.ok && (modern?.healthy ?? true);
+    return modern ? { ...status, ok, modern } : status;
   };
 
   /**
@@ -262,13 +306,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       return await authenticator(req);
     } catch (error) {
       if (req.method === "POST") {
-        let id: string | number | null = null;
-        try {
-          id = firstRequestId(parseJsonRpc(await readBody(req, ctx.maxBodySize)).messages) ?? null;
-        } catch {
-          // The id stays unknown.
-        }
-        throw withRequestId(error, id);
+        throw withRequestId(error, await requestIdInBody(req, ctx.maxBodySize));
       }
       throw error;
     }
@@ -292,10 +330,6 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     });
   };
 
-  const ca = loadPem(options.sslCa, "sslCa");
-  const cert = loadPem(options.sslCert, "sslCert");
-  const key = loadPem(options.sslKey, "sslKey");
-  const tls = cert !== undefined && key !== undefined;
   let server: http.Server;
   try {
     server = tls ? https.createServer({ cert, key, ca }, listener) : http.createServer(listener);
@@ -336,6 +370,19 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
   logger.info("listening", { host, port });
   baseUrl = `${tls ? "https" : "http"}://${urlHost}:${port}`;
   named.baseUrl = baseUrl;
+  if (cluster) {
+    try {
+      await cluster.join(host, port, tls);
+    } catch (cause) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw new McpProxyError(
+        ErrorCodes.CLUSTER_UNAVAILABLE,
+        "startHTTPServer: could not join the cluster (its registry cannot be reached)",
+        { cause },
+      );
+    }
+  }
   resourceServer?.warmUp();
 
   let closing: Promise<void> | undefined;
@@ -343,19 +390,29 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     if (closing) return closing;
     ctx.closing = true;
     closing = (async () => {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Let in-flight requests finish for a while, then end everything.
       // Sessions still being created count too: they finish, or refuse themselves once closed.
       const pending = () => unhandledInFlight > 0 || endpointBusy(ctx) || named.busy();
+      // A cluster's replica drains while it still listens: /health answers 503, its sessions
+      // are served (peers forward to it), new ones go to other replicas.
+      await cluster?.drain();
+      const stopListening = () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        return stopped;
+      };
+      const stopped = cluster ? undefined : stopListening();
+      // Let in-flight requests finish for a while, then end everything.
       // Said once, so that an operator (and a test) sees close() holding on for these requests.
       if (pending()) logger.info("closing: letting requests in flight finish", { graceMs });
       await waitWhile(pending, graceMs);
+      const stoppedNow = stopped ?? stopListening();
       // The aggregate's sessions first: they hold upstreams of the named servers.
       await closeEndpoint(ctx, graceMs);
       await named.close();
       server.closeAllConnections();
-      await stopped;
+      await stoppedNow;
+      // Gone from the registry: the others answer this replica's sessions with 404.
+      await cluster?.leave();
     })();
     return closing;
   };
@@ -368,10 +425,11 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     host,
     server,
     servers: named,
+    cluster: cluster ? { id: cluster.id, url: cluster.url as string } : undefined,
   };
 }
 
-const NAMED_HANDLERS = {
+const HANDLERS = {
   stream: handleStreamable,
   sse: handleSseStream,
   messages: handleSseMessage,

@@ -15,6 +15,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
+import { refusesNewSessions } from "./endpoint.js";
 import { idKey } from "./exchange.js";
 import type { UpstreamSendOptions } from "./in-process.js";
 import { noteBody } from "./metrics.js";
@@ -149,11 +150,14 @@ export async function handleSseStream(
   authInfo: AuthInfo | undefined,
 ): Promise<void> {
   if (req.method !== "GET") throw new MethodNotAllowedError("GET");
-  if (ctx.closing)
+  if (refusesNewSessions(ctx)) {
+    // A draining replica sends new sessions to one that is not.
+    if (await ctx.cluster?.handOff(req, res, { maxBodySize: ctx.maxBodySize })) return;
     throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
+  }
   const release = ctx.sessions.reserve();
   try {
-    const id = randomUUID();
+    const id = ctx.cluster?.newSessionId() ?? randomUUID();
     const upstream = await ctx.upstreams.open(req, id);
     const writer = new SseWriter(res, {}, ctx.heartbeatMs);
     const session = new SseSession(id, upstream.transport, upstream.server, writer, ctx.logger);

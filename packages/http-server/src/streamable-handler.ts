@@ -16,6 +16,7 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { assertJsonContentType, type ParsedBody, parseJsonRpc, readBody } from "./body.js";
 import type { ServerContext } from "./context.js";
+import { refusesNewSessions } from "./endpoint.js";
 import { noteBody } from "./metrics.js";
 import { bindSession, mayUseSession } from "./principal.js";
 import { firstRequestId, MethodNotAllowedError, withRequestId } from "./refusals.js";
@@ -61,6 +62,12 @@ const modernNoStream = () =>
     "POST",
     "Method Not Allowed: 2026-07-28 has no GET stream or session to delete; use subscriptions/listen",
   );
+
+/** A 2026-07-28 retry's requestState, which names the replica holding its round in a cluster. */
+function stateOf(message: JSONRPCMessage): string | undefined {
+  const state = (message as { params?: { requestState?: unknown } }).params?.requestState;
+  return typeof state === "string" ? state : undefined;
+}
 
 const isInitialize = (body: ParsedBody): boolean =>
   body.messages.some((m) => (m as { method?: string }).method === "initialize");
@@ -147,10 +154,17 @@ async function handlePost(
   const body = parseJsonRpc(raw);
   if (ctx.options.metrics) noteBody(req, raw.length, body.messages);
   try {
-    await dispatchPost(ctx, req, res, authInfo, body, accept);
+    await dispatchPost(ctx, req, res, authInfo, { raw, body, accept });
   } catch (error) {
     throw withRequestId(error, firstRequestId(body.messages) ?? null);
   }
+}
+
+/** A POST's body as read (`raw`, for a forward) and parsed, and what the client accepts. */
+interface PostBody {
+  raw: Buffer;
+  body: ParsedBody;
+  accept: AcceptInfo;
 }
 
 async function dispatchPost(
@@ -158,11 +172,18 @@ async function dispatchPost(
   req: IncomingMessage,
   res: ServerResponse,
   authInfo: AuthInfo | undefined,
-  body: ParsedBody,
-  accept: AcceptInfo,
+  { raw, body, accept }: PostBody,
 ): Promise<void> {
   if (ctx.modern && classifyPost(req, body) === "modern") {
-    await ctx.modern.handlePost(req, res, body.messages[0] as JSONRPCMessage, accept, authInfo);
+    const message = body.messages[0] as JSONRPCMessage;
+    // A retry whose round is parked on another replica is served there; one whose replica is
+    // gone is served here, where its requestState is unknown (the client starts over).
+    if (ctx.cluster) {
+      const body = { body: raw, maxBodySize: ctx.maxBodySize };
+      const route = await ctx.cluster.route(req, res, stateOf(message), body);
+      if (route.kind === "forwarded") return;
+    }
+    await ctx.modern.handlePost(req, res, message, accept, authInfo);
     return;
   }
 
@@ -186,6 +207,12 @@ async function dispatchPost(
   const sessionId = header(req, SESSION_HEADER);
   if (init && (sessionId === undefined || sessionId === "")) {
     checkProtocolVersion(req);
+    // A draining replica sends new sessions to one that is not.
+    if (
+      refusesNewSessions(ctx) &&
+      (await ctx.cluster?.handOff(req, res, { body: raw, maxBodySize: ctx.maxBodySize }))
+    )
+      return;
     const session = await createSession(ctx, req, authInfo);
     session.handlePost(body, { ...post, headers: { "Mcp-Session-Id": session.id } });
     return;
@@ -200,11 +227,11 @@ async function createSession(
   req: IncomingMessage,
   authInfo: AuthInfo | undefined,
 ): Promise<StreamableSession> {
-  if (ctx.closing)
+  if (refusesNewSessions(ctx))
     throw new McpProxyError(ErrorCodes.SHUTTING_DOWN, "Service Unavailable: shutting down");
   const release = ctx.sessions.reserve();
   try {
-    const id = randomUUID();
+    const id = ctx.cluster?.newSessionId() ?? randomUUID();
     const upstream = await ctx.upstreams.open(req, id).catch((cause: unknown) => {
       throw new McpProxyError(
         ErrorCodes.SPAWN_FAILED,

@@ -4,9 +4,11 @@ import { expect, it } from "vitest";
 
 it("exports exactly its public names", async () => {
   expect(Object.keys(await import("../src/index.js")).sort()).toEqual([
+    "CLUSTER_HEADER",
     "DEFAULT_AGGREGATE_SEPARATOR",
     "DEFAULT_ALLOWED_HEADERS",
     "DEFAULT_CLOSE_GRACE_MS",
+    "DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS",
     "DEFAULT_CORS_ALLOWED_HEADERS",
     "DEFAULT_CORS_EXPOSED_HEADERS",
     "DEFAULT_CORS_MAX_AGE_S",
@@ -29,6 +31,7 @@ it("exports exactly its public names", async () => {
     "DEFAULT_STREAM_ENDPOINT",
     "EventNotAvailableError",
     "InMemoryEventStore",
+    "MIN_CLUSTER_SECRET_LENGTH",
     "startHTTPServer",
   ]);
 });
