@@ -79,4 +79,19 @@ export {
   type RunConformanceOptions,
   runConformance,
 } from "./conformance.js";
+export {
+  type HaproxyAdminState,
+  type HaproxyBackend,
+  type HaproxyServerStatus,
+  type StartHaproxyOptions,
+  startHaproxy,
+  type TestHaproxy,
+} from "./haproxy.js";
+export {
+  redisServerPath,
+  type StartRedisOptions,
+  startRedis,
+  type TestRedis,
+} from "./redis.js";
+export { findProgram, freePort } from "./system.js";
 export { makeCertificate, type TestCertificate } from "./tls.js";
