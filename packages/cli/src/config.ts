@@ -8,6 +8,7 @@ import {
   DEFAULT_PORT,
   DEFAULT_SSE_ENDPOINT,
   DEFAULT_STREAM_ENDPOINT,
+  MIN_CLUSTER_SECRET_LENGTH,
 } from "@mcp-proxy/http-server";
 import {
   DEFAULT_LOGIN_TIMEOUT_MS,
@@ -70,6 +71,8 @@ export interface ServeConfig {
   apiKey?: string;
   /** OAuth 2.1 resource server: tokens of these issuers, for this audience, with these scopes. */
   oauth?: OAuthConfig;
+  /** Replicas joined through Redis (--cluster). */
+  cluster?: ClusterConfig;
   /**
    * false: CORS off; otherwise the allowed origins ("*" for any; absent: every origin that
    * passed the Origin check) and extra allowed request headers.
@@ -97,6 +100,14 @@ export interface ServeConfig {
   eventStoreMaxEvents: number;
   restart: RestartPolicy;
   logging: LoggingConfig;
+}
+
+export interface ClusterConfig {
+  /** redis:// or rediss:// URL. */
+  url: string;
+  secret: string;
+  /** Absent: derived from the bound address. */
+  advertise?: string;
 }
 
 export interface OAuthConfig {
@@ -403,6 +414,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
   }
   const host = values.string("host") ?? DEFAULT_HOST;
   const oauth = buildOAuth(values, host, apiKey);
+  const cluster = buildCluster(values, oauth);
   const allowedOrigins = values.list("allowedOrigin");
   const allowedHosts = values.list("allowedHost");
   const optional = <K extends string, V>(key: K, value: V | undefined) =>
@@ -422,6 +434,7 @@ function buildServeConfig(values: Values, positionals: string[], env: Env): Serv
       values.choice<ProtocolEraOption>("upstreamProtocol") ?? DEFAULT_UPSTREAM_PROTOCOL,
     ...optional("apiKey", apiKey),
     ...optional("oauth", oauth),
+    ...optional("cluster", cluster),
     cors,
     ...optional("allowedOrigins", allowedOrigins.length > 0 ? allowedOrigins : undefined),
     ...optional("allowedHosts", allowedHosts.length > 0 ? allowedHosts : undefined),
@@ -509,6 +522,55 @@ function buildOAuth(
       throw new UsageError(`${values.source("oauthScope")}: "${s}" is not a scope name`);
   }
   return { issuers, ...(audience ? { audience } : {}), scopes };
+}
+
+/**
+ * The cluster flags: a Redis URL, a secret long enough to sign with, and an advertised URL that
+ * is one. Behind a balancer an OAuth audience cannot be a replica's own URL.
+ */
+function buildCluster(values: Values, oauth: OAuthConfig | undefined): ClusterConfig | undefined {
+  const url = values.string("cluster");
+  const secret = values.string("clusterSecret");
+  const advertise = values.string("advertise");
+  if (url === undefined) {
+    for (const name of ["clusterSecret", "advertise"]) {
+      if (values.has(name))
+        throw new UsageError(
+          `${values.source(name)} needs --cluster (the Redis that joins the replicas)`,
+        );
+    }
+    return undefined;
+  }
+  if (!hasScheme(url, ["redis:", "rediss:"])) {
+    throw new UsageError(
+      `${values.source("cluster")} expects a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`,
+    );
+  }
+  if (secret === undefined || secret.length < MIN_CLUSTER_SECRET_LENGTH) {
+    throw new UsageError(
+      `${values.source("cluster")} needs --clusterSecret (or MCP_PROXY_CLUSTER_SECRET) of ${MIN_CLUSTER_SECRET_LENGTH} characters or more, the same on every replica: it signs the requests they forward to each other`,
+    );
+  }
+  if (advertise !== undefined && !hasScheme(advertise, ["http:", "https:"])) {
+    throw new UsageError(
+      `${values.source("advertise")} expects the http(s) URL other replicas reach this one at, e.g. http://10.0.0.5:8080, got "${advertise}"`,
+    );
+  }
+  if (oauth && oauth.audience === undefined) {
+    throw new UsageError(
+      "--oauthIssuer with --cluster needs --oauthAudience: the URL clients use through the load balancer, which tokens must name",
+    );
+  }
+  return { url, secret, ...(advertise !== undefined ? { advertise } : {}) };
+}
+
+/** True when `value` parses as a URL with one of `schemes` (e.g. "redis:"). */
+function hasScheme(value: string, schemes: readonly string[]): boolean {
+  try {
+    return schemes.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 function buildTapConfig(values: Values, positionals: string[], env: Env): TapConfig {

@@ -73,6 +73,7 @@ const GENERAL = "General";
 const SERVER = "HTTP server";
 const SECURITY = "Security";
 const OAUTH = "OAuth";
+const CLUSTER = "Cluster";
 const SESSIONS = "Sessions and limits";
 const CHILD = "Child process";
 const LOGGING = "Logging";
@@ -319,6 +320,30 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description:
       "Scopes every token must carry, space-separated (403 insufficient_scope otherwise)",
     valueName: "'scopes'",
+  },
+  {
+    name: "cluster",
+    kind: "string",
+    group: CLUSTER,
+    description:
+      "Join the replicas behind a load balancer through this Redis (redis:// or rediss://): a request reaches the replica that owns its session or parked round, whichever replica it lands on; no sticky sessions",
+    valueName: "redis-url",
+  },
+  {
+    name: "clusterSecret",
+    kind: "string",
+    group: CLUSTER,
+    description:
+      "Shared by every replica: signs the requests they forward to each other (16 characters or more; prefer the env var MCP_PROXY_CLUSTER_SECRET)",
+    valueName: "secret",
+  },
+  {
+    name: "advertise",
+    kind: "string",
+    group: CLUSTER,
+    description: "The URL the other replicas reach this one at (e.g. http://10.0.0.5:8080)",
+    valueName: "url",
+    defaultLabel: "http://<bound address, or first IPv4 for 0.0.0.0>:<port>",
   },
   {
     name: "corsOrigin",

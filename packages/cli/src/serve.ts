@@ -2,6 +2,7 @@
 // (--stateless: one shared child; --shared: sessions on one child), bridged at the transport level by
 // http-server. This file only composes: config -> startHTTPServer options,
 // startup lines, supervision and shutdown.
+import { RedisRegistry } from "@mcp-proxy/cluster";
 import type { ChildExitInfo } from "@mcp-proxy/core";
 import { createStderrLogger, SharedUpstream } from "@mcp-proxy/core";
 import {
@@ -223,6 +224,15 @@ export async function runServe(
           },
         }
       : {}),
+    ...(config.cluster
+      ? {
+          cluster: {
+            registry: new RedisRegistry({ url: config.cluster.url, logger }),
+            secret: config.cluster.secret,
+            ...(config.cluster.advertise ? { advertise: config.cluster.advertise } : {}),
+          },
+        }
+      : {}),
     ...(config.allowedOrigins
       ? { allowedOrigins: config.allowedOrigins.includes("*") ? "*" : config.allowedOrigins }
       : {}),
@@ -252,7 +262,7 @@ export async function runServe(
   if (named) process.on("SIGHUP", onHangup);
   if (config.logging.logLevel !== "silent") {
     process.stderr.write(
-      `${startupLines(config, handle.url, label, packageVersion()).join("\n")}\n`,
+      `${startupLines(config, handle.url, label, packageVersion(), handle.cluster).join("\n")}\n`,
     );
     if (named) process.stderr.write(`${namedServerLines(handle).join("\n")}\n`);
   }

@@ -1,6 +1,8 @@
 // What the proxy says on stderr when it is up: the URLs it serves, the mode,
 // whether auth is on, and a loud warning when it is reachable from other
 // machines without an API key (it runs a process on every client's behalf).
+import { redactUrl } from "@mcp-proxy/cluster";
+import type { ClusterInfo } from "@mcp-proxy/http-server";
 import type { ServeConfig } from "./config.js";
 import { isLoopbackHost } from "./loopback.js";
 
@@ -12,6 +14,7 @@ export function startupLines(
   baseUrl: string,
   label: string,
   version: string,
+  replica?: ClusterInfo,
 ): string[] {
   const lines = [`mcp-proxy ${version} serving: ${label}`];
   if (config.streamEndpoint) lines.push(`  Streamable HTTP: ${baseUrl}${config.streamEndpoint}`);
@@ -24,6 +27,12 @@ export function startupLines(
     );
   }
   lines.push(`  auth:            ${authLine(config, baseUrl)}`);
+  if (config.cluster && replica) {
+    // The Redis URL may carry a password: never printed.
+    lines.push(
+      `  cluster:         replica ${replica.id} at ${replica.url}, registry ${redactUrl(config.cluster.url)}`,
+    );
+  }
   if (config.metrics) lines.push(`  metrics:         ${baseUrl}/metrics (Prometheus)`);
   if (config.logging.logFile) lines.push(`  traffic log:     ${config.logging.logFile}`);
   return lines;

@@ -84,6 +84,34 @@ describe("serve config", () => {
     expect(() => serveConfig([...issuer, "--oauthScope", 'a"b', "x"])).toThrow(/not a scope/);
   });
 
+  it("parses the cluster flags (the secret also from MCP_PROXY_CLUSTER_SECRET) and refuses what cannot work", () => {
+    const secret = "0123456789abcdef";
+    expect(
+      serveConfig(["--cluster", "redis://r:6379", "--advertise", "http://10.0.0.5:8080", "x"], {
+        MCP_PROXY_CLUSTER_SECRET: secret,
+      }).cluster,
+    ).toEqual({ url: "redis://r:6379", secret, advertise: "http://10.0.0.5:8080" });
+    expect(serveConfig(["x"]).cluster).toBeUndefined();
+    expect(() => serveConfig(["--cluster", "redis://r:6379", "x"])).toThrow(
+      /needs --clusterSecret \(or MCP_PROXY_CLUSTER_SECRET\) of 16 characters/,
+    );
+    expect(() => serveConfig(["--cluster", "redis://r", "--clusterSecret", "short", "x"])).toThrow(
+      /16 characters/,
+    );
+    expect(() =>
+      serveConfig(["--cluster", "http://r:6379", "--clusterSecret", secret, "x"]),
+    ).toThrow(/redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => serveConfig(["--clusterSecret", secret, "x"])).toThrow(/needs --cluster/);
+    expect(() => serveConfig(["--advertise", "http://a:1", "x"])).toThrow(/needs --cluster/);
+    const cluster = ["--cluster", "rediss://u:p@r:6380", "--clusterSecret", secret];
+    expect(() => serveConfig([...cluster, "--advertise", "10.0.0.5:8080", "x"])).toThrow(
+      /expects the http\(s\) URL other replicas reach/,
+    );
+    expect(() => serveConfig([...cluster, "--oauthIssuer", "https://auth.example", "x"])).toThrow(
+      /--oauthIssuer with --cluster needs --oauthAudience/,
+    );
+  });
+
   it("has documented defaults", () => {
     const c = serveConfig(["node", "s.js"]);
     expect(c).toMatchObject({

@@ -3,38 +3,12 @@
 // translation off.
 import { ECHO_SERVER } from "@mcp-proxy/test-utils";
 import { afterEach, expect, it } from "vitest";
-import { cleanup, connectClient, startProxy, textOf } from "./helpers.js";
+import { cleanup, connectClient, postModernCall, startProxy, textOf } from "./helpers.js";
 
 afterEach(cleanup);
 
-const MODERN = "2026-07-28";
-
-function modernCall(url: string, text: string): Promise<Response> {
-  return fetch(`${url}/mcp`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": MODERN,
-      "mcp-method": "tools/call",
-      "mcp-name": "echo",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 7,
-      method: "tools/call",
-      params: {
-        name: "echo",
-        arguments: { text },
-        _meta: {
-          "io.modelcontextprotocol/protocolVersion": MODERN,
-          "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-          "io.modelcontextprotocol/clientCapabilities": {},
-        },
-      },
-    }),
-  });
-}
+const modernCall = (url: string, text: string): Promise<Response> =>
+  postModernCall(url, 7, { name: "echo", arguments: { text } });
 
 it("serves a 2026-07-28 request and a 2025-era session on the same /mcp", async () => {
   const proxy = await startProxy(["--", "node", ECHO_SERVER]);

@@ -131,6 +131,43 @@ export function postMcp(
   });
 }
 
+/**
+ * A raw 2026-07-28 tools/call to `${url}/mcp`, shaped as the spec shows it (the `_meta` envelope
+ * and the Mcp-* headers), through `send` (default fetch).
+ */
+export function postModernCall(
+  url: string,
+  id: number,
+  params: { name: string; arguments: Record<string, unknown> } & Record<string, unknown>,
+  capabilities: Record<string, unknown> = {},
+  send: typeof fetch = fetch,
+): Promise<Response> {
+  const version = "2026-07-28";
+  return send(`${url}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": version,
+      "mcp-method": "tools/call",
+      "mcp-name": params.name,
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: {
+        ...params,
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": version,
+          "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+          "io.modelcontextprotocol/clientCapabilities": capabilities,
+        },
+      },
+    }),
+  });
+}
+
 /** The text of a tool result's first content item. */
 export function textOf(result: unknown): string {
   const content = (result as { content: { type: string; text: string }[] }).content;

@@ -81,6 +81,23 @@ describe("startup output", () => {
     expect(lines.join("\n")).toContain("API key required");
   });
 
+  it("names the replica and its registry, never the Redis password or the cluster secret", () => {
+    const secret = "super-secret-cluster-key";
+    const text = startupLines(
+      config(["--cluster", "redis://default:hunter2pass@redis:6379", "--clusterSecret", secret]),
+      "http://127.0.0.1:8080",
+      "node s.js",
+      "1.2.3",
+      { id: "r1", url: "http://10.0.0.5:8080" },
+    ).join("\n");
+    expect(text).toContain(
+      "cluster:         replica r1 at http://10.0.0.5:8080, registry redis://",
+    );
+    expect(text).toContain("@redis:6379");
+    expect(text).not.toContain("hunter2pass");
+    expect(text).not.toContain(secret);
+  });
+
   it("warns loudly on all interfaces without an API key, and only then", () => {
     expect(exposureWarning("0.0.0.0", undefined)?.join("\n")).toContain(
       "ALL interfaces (0.0.0.0) WITHOUT an API key",
