@@ -9,4 +9,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  // test-utils is TypeScript source (never built): bundle what the cluster targets use
+  // (startRedis, startHaproxy). Its fixtures are still resolved at run time.
+  noExternal: ["@mcp-proxy/test-utils"],
 });

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { oursCluster } from "./cluster-target.js";
 import { checkGoals } from "./goals.js";
 import { CLI_BIN, cliHelp, findInstalled, REPO_ROOT } from "./paths.js";
 import { FULL_PLAN, QUICK_PLAN } from "./plan.js";
@@ -48,8 +49,18 @@ const targets: Target[] = [
   oursHttp("sse"),
   oursChain(),
 ];
-if (/--shared\b/.test(cliHelp())) targets.push(oursHttp("shared"));
+const help = cliHelp();
+if (/--shared\b/.test(help)) targets.push(oursHttp("shared"));
 else notes.push("the CLI has no --shared flag yet: no shared-upstream target");
+// Redis, HAProxy and up to three replicas do not fit the quick budget: --quick runs them
+// only when --only names them.
+if (!/--cluster\b/.test(help)) {
+  notes.push("the CLI has no --cluster flag yet: no cluster targets");
+} else if (values.quick && !values.only) {
+  notes.push("cluster targets left out of --quick (run them with --only cluster)");
+} else {
+  targets.push(oursCluster(1), oursCluster(3));
+}
 
 const reference = findInstalled("mcp-proxy");
 if (reference) {

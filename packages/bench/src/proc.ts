@@ -138,17 +138,7 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
 }
 
 /** A free TCP port on 127.0.0.1 (for servers that cannot be told to pick one). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from "@mcp-proxy/test-utils";
 
 /** Resident memory of one process in bytes (VmRSS), 0 when it is gone. */
 export function rssOf(pid: number): number {

@@ -116,7 +116,8 @@ function httpProxy(spec: HttpProxySpec): Target {
   };
 }
 
-function openHttp(
+/** A session of `kind` on an HTTP endpoint, through `agent` for the lean client. */
+export function openHttp(
   transport: HttpProxySpec["transport"],
   kind: ClientKind,
   url: URL,
