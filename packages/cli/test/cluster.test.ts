@@ -19,6 +19,7 @@ import {
   postMcp,
   postModernCall,
   type RunningBin,
+  runBin,
   startProxy,
   textOf,
 } from "./helpers.js";
@@ -205,5 +206,17 @@ describe("three replicas behind HAProxy round robin, joined through Redis", () =
       await client.close();
       return owners.has(joined.id);
     }, 20_000);
+  });
+});
+
+describe("--cluster without a Redis to reach", () => {
+  it("exits at once with the reason instead of serving alone", async () => {
+    const result = await runBin(
+      ["--port", "0", "--cluster", "redis://127.0.0.1:1", "--", process.execPath, ECHO_SERVER],
+      { env: { MCP_PROXY_CLUSTER_SECRET: SECRET } },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/could not join the cluster, its registry cannot be reached/);
+    expect(result.stderr).not.toContain(SECRET);
   });
 });

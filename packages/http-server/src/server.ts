@@ -378,7 +378,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw new McpProxyError(
         ErrorCodes.CLUSTER_UNAVAILABLE,
-        "startHTTPServer: could not join the cluster (its registry cannot be reached)",
+        `startHTTPServer: could not join the cluster, its registry cannot be reached (${cause instanceof Error ? cause.message : String(cause)})`,
         { cause },
       );
     }
