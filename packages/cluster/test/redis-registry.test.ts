@@ -157,7 +157,7 @@ describe("RedisRegistry", () => {
     expect(JSON.stringify(lines)).not.toContain(password);
     await lost.leave("lost");
     await raw.acl("DELUSER", user);
-  });
+  }, 15_000);
 
   it("refuses a bad url or ttl without printing the password", () => {
     expect(() => new RedisRegistry({ url: "http://app:hunter2@redis:6379" })).toThrow(

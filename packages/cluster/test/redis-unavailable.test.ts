@@ -57,4 +57,4 @@ it("fails fast while Redis is down and recovers when it is back", async () => {
     await registry.leave("a");
     await store.close();
   }
-});
+}, 15_000);

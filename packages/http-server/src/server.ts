@@ -197,7 +197,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     }
     const match = hasNamed ? named.match(path) : undefined;
     if (match) {
-      if (await forwardedToOwner(match.ctx, match.kind, req, res)) return;
+      if (cluster && (await forwardedToOwner(match.ctx, match.kind, req, res))) return;
       const authInfo = await authenticate(req);
       await HANDLERS[match.kind](match.ctx, req, res, authInfo);
       return;
@@ -230,7 +230,7 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
       );
     }
     // Another replica's session is served there; the owner authenticates.
-    if (await forwardedToOwner(ctx, kind, req, res)) return;
+    if (cluster && (await forwardedToOwner(ctx, kind, req, res))) return;
     const authInfo = await authenticate(req);
     await HANDLERS[kind](ctx, req, res, authInfo);
   };
@@ -374,6 +374,8 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
     try {
       await cluster.join(host, port, tls);
     } catch (cause) {
+      // Its store connection too: nothing may keep the process alive after the failed start.
+      await cluster.leave();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw new McpProxyError(
