@@ -26,7 +26,7 @@ export async function startReplica() {
       // How the other replicas reach this one, e.g. http://10.0.0.5:8080 (default: guessed).
       advertise: process.env.MCP_PROXY_ADVERTISE,
     },
-    // Any replica can resume any stream.
+    // Events kept in Redis rather than in this process.
     eventStore,
   });
   console.error(`replica at ${handle.url}, cluster store ${redactUrl(url)}`);
