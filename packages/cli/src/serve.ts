@@ -2,7 +2,6 @@
 // (--stateless: one shared child; --shared: sessions on one child), bridged at the transport level by
 // http-server. This file only composes: config -> startHTTPServer options,
 // startup lines, supervision and shutdown.
-import { RedisRegistry } from "@mcp-proxy/cluster";
 import type { ChildExitInfo } from "@mcp-proxy/core";
 import { createStderrLogger, SharedUpstream } from "@mcp-proxy/core";
 import {
@@ -177,6 +176,9 @@ export async function runServe(
       : timed;
   };
 
+  // Loaded only with --cluster: its Redis client costs every other proxy ~10 MiB and start time.
+  const clustering = config.cluster ? await import("@mcp-proxy/cluster") : undefined;
+
   const options: StartHTTPServerOptions = {
     ...(command ? { createUpstream } : {}),
     ...(named
@@ -224,10 +226,10 @@ export async function runServe(
           },
         }
       : {}),
-    ...(config.cluster
+    ...(config.cluster && clustering
       ? {
           cluster: {
-            registry: new RedisRegistry({ url: config.cluster.url, logger }),
+            registry: new clustering.RedisRegistry({ url: config.cluster.url, logger }),
             secret: config.cluster.secret,
             ...(config.cluster.advertise ? { advertise: config.cluster.advertise } : {}),
           },
@@ -262,7 +264,15 @@ export async function runServe(
   if (named) process.on("SIGHUP", onHangup);
   if (config.logging.logLevel !== "silent") {
     process.stderr.write(
-      `${startupLines(config, handle.url, label, packageVersion(), handle.cluster).join("\n")}\n`,
+      `${startupLines(
+        config,
+        handle.url,
+        label,
+        packageVersion(),
+        handle.cluster && config.cluster && clustering
+          ? { ...handle.cluster, registry: clustering.redactUrl(config.cluster.url) }
+          : undefined,
+      ).join("\n")}\n`,
     );
     if (named) process.stderr.write(`${namedServerLines(handle).join("\n")}\n`);
   }

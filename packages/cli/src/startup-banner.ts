@@ -1,7 +1,6 @@
 // What the proxy says on stderr when it is up: the URLs it serves, the mode,
 // whether auth is on, and a loud warning when it is reachable from other
 // machines without an API key (it runs a process on every client's behalf).
-import { redactUrl } from "@mcp-proxy/cluster";
 import type { ClusterInfo } from "@mcp-proxy/http-server";
 import type { ServeConfig } from "./config.js";
 import { isLoopbackHost } from "./loopback.js";
@@ -14,7 +13,8 @@ export function startupLines(
   baseUrl: string,
   label: string,
   version: string,
-  replica?: ClusterInfo,
+  /** With --cluster: this replica, and its registry's URL without a password. */
+  replica?: ClusterInfo & { registry: string },
 ): string[] {
   const lines = [`mcp-proxy ${version} serving: ${label}`];
   if (config.streamEndpoint) lines.push(`  Streamable HTTP: ${baseUrl}${config.streamEndpoint}`);
@@ -27,10 +27,9 @@ export function startupLines(
     );
   }
   lines.push(`  auth:            ${authLine(config, baseUrl)}`);
-  if (config.cluster && replica) {
-    // The Redis URL may carry a password: never printed.
+  if (replica) {
     lines.push(
-      `  cluster:         replica ${replica.id} at ${replica.url}, registry ${redactUrl(config.cluster.url)}`,
+      `  cluster:         replica ${replica.id} at ${replica.url}, registry ${replica.registry}`,
     );
   }
   if (config.metrics) lines.push(`  metrics:         ${baseUrl}/metrics (Prometheus)`);

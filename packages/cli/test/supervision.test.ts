@@ -1,3 +1,4 @@
+import { redactUrl } from "@mcp-proxy/cluster";
 import { describe, expect, it } from "vitest";
 import { parseCommandLine, type ServeConfig } from "../src/config.js";
 import { exposureWarning, startupLines } from "../src/startup-banner.js";
@@ -83,12 +84,13 @@ describe("startup output", () => {
 
   it("names the replica and its registry, never the Redis password or the cluster secret", () => {
     const secret = "super-secret-cluster-key";
+    const redis = "redis://default:hunter2pass@redis:6379";
     const text = startupLines(
-      config(["--cluster", "redis://default:hunter2pass@redis:6379", "--clusterSecret", secret]),
+      config(["--cluster", redis, "--clusterSecret", secret]),
       "http://127.0.0.1:8080",
       "node s.js",
       "1.2.3",
-      { id: "r1", url: "http://10.0.0.5:8080" },
+      { id: "r1", url: "http://10.0.0.5:8080", registry: redactUrl(redis) },
     ).join("\n");
     expect(text).toContain(
       "cluster:         replica r1 at http://10.0.0.5:8080, registry redis://",
