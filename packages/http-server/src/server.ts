@@ -402,17 +402,17 @@ export async function startHTTPServer<S extends McpServerLike = McpServerLike>(
         server.closeIdleConnections();
         return stopped;
       };
-      const stopped = cluster ? undefined : stopListening();
+      let stopped = cluster ? undefined : stopListening();
       // Let in-flight requests finish for a while, then end everything.
       // Said once, so that an operator (and a test) sees close() holding on for these requests.
       if (pending()) logger.info("closing: letting requests in flight finish", { graceMs });
       await waitWhile(pending, graceMs);
-      const stoppedNow = stopped ?? stopListening();
+      stopped ??= stopListening();
       // The aggregate's sessions first: they hold upstreams of the named servers.
       await closeEndpoint(ctx, graceMs);
       await named.close();
       server.closeAllConnections();
-      await stoppedNow;
+      await stopped;
       // Gone from the registry: the others answer this replica's sessions with 404.
       await cluster?.leave();
     })();

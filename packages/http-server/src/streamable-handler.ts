@@ -179,8 +179,8 @@ async function dispatchPost(
     // A retry whose round is parked on another replica is served there; one whose replica is
     // gone is served here, where its requestState is unknown (the client starts over).
     if (ctx.cluster) {
-      const body = { body: raw, maxBodySize: ctx.maxBodySize };
-      const route = await ctx.cluster.route(req, res, stateOf(message), body);
+      const forward = { body: raw, maxBodySize: ctx.maxBodySize };
+      const route = await ctx.cluster.route(req, res, stateOf(message), forward);
       if (route.kind === "forwarded") return;
     }
     await ctx.modern.handlePost(req, res, message, accept, authInfo);
