@@ -16,6 +16,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cleanup,
+  INITIALIZE_BODY,
   postMcp,
   postModernCall,
   type RunningBin,
@@ -173,6 +174,15 @@ describe("three replicas behind HAProxy round robin, joined through Redis", () =
 
   it("keeps serving new sessions after a replica stops, and uses a replica that joins", async () => {
     const stopped = replicas[1] as Replica;
+    // A live session on the replica about to stop (round robin: one of three new sessions).
+    let doomed: string | undefined;
+    for (let i = 0; i < 6 && !doomed; i++) {
+      const res = await postMcp(balancer.url, INITIALIZE_BODY);
+      await res.text();
+      const id = res.headers.get("mcp-session-id") as string;
+      if (id.startsWith(`${stopped.id}.`)) doomed = id;
+    }
+    expect(doomed).toBeDefined();
     stopped.proc.kill("SIGTERM");
     await stopped.exited;
     await balancer.waitUntil({ r0: "UP", r1: "DOWN", r2: "UP" }, 15_000);
@@ -183,16 +193,18 @@ describe("three replicas behind HAProxy round robin, joined through Redis", () =
       expect(textOf(result)).toBe(`after ${i}`);
       await client.close();
     }
-    // The stopped replica left Redis: its sessions are unknown everywhere (404, re-initialise).
-    const res = await postMcp(
-      balancer.url,
-      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
-      {
-        "mcp-session-id": `${stopped.id}.00000000-0000-4000-8000-000000000000`,
-        "mcp-protocol-version": "2025-06-18",
-      },
-    );
-    expect(res.status).toBe(404);
+    // Its session is gone with it: 404 from whichever replica gets it, so the client re-initialises.
+    for (let i = 0; i < 3; i++) {
+      const res = await postMcp(
+        balancer.url,
+        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+        { "mcp-session-id": doomed as string, "mcp-protocol-version": "2025-06-18" },
+      );
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({
+        error: { message: expect.stringMatching(/unknown or expired session/) },
+      });
+    }
 
     const joined = await startReplica();
     replicas.push(joined);
