@@ -49,6 +49,7 @@ export class ProxyMetrics {
   readonly #upstream: Histogram<"method">;
   readonly #bytes: Counter<"direction">;
   readonly #refused: Counter<"reason">;
+  readonly #forwarded: Counter<"status">;
   readonly #sessions: Gauge<"transport" | "era">;
   readonly #childrenStarted: Counter;
   readonly #childrenAlive: Gauge;
@@ -88,6 +89,12 @@ export class ProxyMetrics {
       name: "mcp_proxy_refused_requests_total",
       help: "Requests the proxy refused, by error code",
       labelNames: ["reason"],
+      registers,
+    });
+    this.#forwarded = new Counter({
+      name: "mcp_proxy_forwarded_requests_total",
+      help: "Requests sent on to the replica owning their session or parked round (--cluster), by the status it answered",
+      labelNames: ["status"],
       registers,
     });
     this.#sessions = new Gauge({
@@ -161,5 +168,6 @@ export class ProxyMetrics {
     if (record.bytesIn > 0) this.#bytes.inc({ direction: "in" }, record.bytesIn);
     if (record.bytesOut > 0) this.#bytes.inc({ direction: "out" }, record.bytesOut);
     if (record.refused) this.#refused.inc({ reason: record.refused });
+    if (record.forwarded) this.#forwarded.inc({ status: String(record.status) });
   }
 }

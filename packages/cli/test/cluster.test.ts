@@ -42,6 +42,7 @@ async function startReplica(): Promise<Replica> {
       redis.url,
       "--gracefulShutdownTimeout",
       "4000",
+      "--metrics",
       "--",
       process.execPath,
       ECHO_SERVER,
@@ -115,6 +116,12 @@ describe("three replicas behind HAProxy round robin, joined through Redis", () =
     // ...and the two that do not own it sent theirs on to the one that does.
     const others = replicas.filter((r) => r.id !== owner).map((r) => r.id);
     expect([...forwardedFrom(via)].sort()).toEqual(others.sort());
+    // Their metrics say so.
+    for (const replica of replicas.filter((r) => r.id !== owner)) {
+      const text = await (await fetch(`${replica.url}/metrics`)).text();
+      const sent = /^mcp_proxy_forwarded_requests_total\{status="200"\} (\d+)$/m.exec(text);
+      expect(Number(sent?.[1])).toBeGreaterThanOrEqual(1);
+    }
     await client.close();
   });
 

@@ -36,6 +36,8 @@ export interface ForwardTarget {
   body?: Buffer;
   /** The most of a streamed body kept to answer or resend a failed hop. */
   maxBodySize: number;
+  /** Told when the owner's answer begins (the hop succeeded). */
+  onAnswer?: () => void;
   connectTimeoutMs: number;
 }
 
@@ -174,6 +176,7 @@ function forwardOnce(
     });
     outgoing.on("response", (answer) => {
       answered = true;
+      target.onAnswer?.();
       sent.length = 0;
       req.off("data", keep);
       clearTimeout(connectTimer);

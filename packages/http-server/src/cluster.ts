@@ -20,6 +20,7 @@ import {
   type ReplicaRecord,
 } from "./cluster-options.js";
 import { signForward, verifyForward } from "./cluster-signature.js";
+import { noteForward } from "./metrics.js";
 
 /** Checks the options before anything starts, so a mistake fails startHTTPServer at once. */
 export function checkClusterOptions(options: ClusterOptions): void {
@@ -260,6 +261,7 @@ export class ClusterNode {
           ...(body !== undefined ? { body } : {}),
           maxBodySize,
           connectTimeoutMs: this.#connectTimeoutMs,
+          onAnswer: () => noteForward(req),
         },
         this.#agents,
       );

@@ -23,6 +23,12 @@ export interface RequestRecord {
   bytesOut: number;
   /** The proxy's refusal code (e.g. `ERR_UNAUTHORIZED`, `ERR_BODY_TOO_LARGE`), when it refused. */
   refused?: string;
+  /**
+   * True when this replica sent the request on to the one owning its session or parked round
+   * (the `cluster` option), whose answer it relayed; `method` is then the HTTP method unless the
+   * body had been read here.
+   */
+  forwarded?: true;
 }
 
 export interface ServerMetrics {
@@ -46,6 +52,7 @@ interface Noted {
   method?: string;
   bytesIn?: number;
   refused?: string;
+  forwarded?: true;
 }
 
 const noted = new WeakMap<IncomingMessage, Noted>();
@@ -67,6 +74,11 @@ export function noteRefusal(req: IncomingMessage, code: string): void {
   noted.set(req, { ...noted.get(req), refused: code });
 }
 
+/** Records that another replica answered the request (see RequestRecord.forwarded). */
+export function noteForward(req: IncomingMessage): void {
+  noted.set(req, { ...noted.get(req), forwarded: true });
+}
+
 /** Reports `req` to `metrics` when its response is over. */
 export function observe(req: IncomingMessage, res: ServerResponse, metrics: ServerMetrics): void {
   const started = performance.now();
@@ -82,6 +94,7 @@ export function observe(req: IncomingMessage, res: ServerResponse, metrics: Serv
       bytesOut: Math.max(0, socket.bytesWritten - written),
     };
     if (note?.refused) record.refused = note.refused;
+    if (note?.forwarded) record.forwarded = true;
     try {
       metrics.onRequest(record);
     } catch {

@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { signForward } from "../src/cluster-signature.js";
-import { CLUSTER_HEADER, startHTTPServer } from "../src/index.js";
+import { CLUSTER_HEADER, type RequestRecord, startHTTPServer } from "../src/index.js";
 import { MemoryRegistry, roundRobinFetch, SECRET, startReplica } from "./cluster-helpers.js";
 import {
   initializeBody,
@@ -95,7 +95,13 @@ describe("a cluster of replicas", () => {
   it("forwards legacy SSE message POSTs to the replica holding the stream", async () => {
     const registry = new MemoryRegistry();
     const a = await startReplica(registry);
-    const b = await startReplica(registry);
+    const records: RequestRecord[] = [];
+    const b = await startReplica(registry, {
+      metrics: {
+        onRequest: (record) => records.push(record),
+        scrape: async () => ({ contentType: "text/plain", body: "" }),
+      },
+    });
     const posts: string[] = [];
     const client = new Client({ name: "sse", version: "1.0.0" }, { capabilities: {} });
     const transport = new SSEClientTransport(new URL(`${a.url}/sse`), {
@@ -119,6 +125,9 @@ describe("a cluster of replicas", () => {
     }
     expect(posts.length).toBeGreaterThanOrEqual(3);
     expect(posts.every((v) => v.includes(`mcp-proxy-${b.cluster?.id}`))).toBe(true);
+    // b's metrics count them as forwarded, with the owner's status.
+    await waitFor(() => records.filter((r) => r.forwarded).length >= 3);
+    expect(records.filter((r) => r.forwarded).every((r) => r.status === 202)).toBe(true);
   });
 
   it("sends a 2026-07-28 retry to the replica holding its parked round", async () => {
