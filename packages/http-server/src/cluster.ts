@@ -52,15 +52,20 @@ export function checkClusterOptions(options: ClusterOptions): void {
 
 /**
  * The URL other replicas reach this one at when none is given: the bound address, or for a
- * wildcard bind this machine's first non-internal IPv4 address (a pod's IP in Kubernetes).
+ * wildcard bind this machine's first non-internal IPv4 address (a pod's IP in Kubernetes), or
+ * IPv6 one on a machine without IPv4.
  */
 export function defaultAdvertiseUrl(host: string, port: number, tls: boolean): string {
   let address = host;
   if (host === "0.0.0.0" || host === "::" || host === "") {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a !== undefined && !a.internal);
+    // IPv4 first; an IPv6-only machine's global address (not a link-local one) else.
     address =
-      Object.values(networkInterfaces())
-        .flat()
-        .find((a) => a && a.family === "IPv4" && !a.internal)?.address ?? "127.0.0.1";
+      external.find((a) => a?.family === "IPv4")?.address ??
+      external.find((a) => a?.family === "IPv6" && !a.address.startsWith("fe80"))?.address ??
+      "127.0.0.1";
   }
   const urlHost = address.includes(":") ? `[${address}]` : address;
   return `${tls ? "https" : "http"}://${urlHost}:${port}`;

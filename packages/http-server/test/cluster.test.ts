@@ -7,6 +7,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
+import { defaultAdvertiseUrl } from "../src/cluster.js";
 import { signForward } from "../src/cluster-signature.js";
 import { CLUSTER_HEADER, type RequestRecord, startHTTPServer } from "../src/index.js";
 import { MemoryRegistry, roundRobinFetch, SECRET, startReplica } from "./cluster-helpers.js";
@@ -290,6 +291,16 @@ describe("a cluster of replicas", () => {
     await closing;
     expect(registry.records.has(a.cluster?.id as string)).toBe(false);
     expect((await sessionCall(b.url, session, 8, "x")).res.status).toBe(404);
+  });
+
+  it("advertises the bound address, or a real one for a wildcard bind", () => {
+    expect(defaultAdvertiseUrl("127.0.0.1", 8080, false)).toBe("http://127.0.0.1:8080");
+    expect(defaultAdvertiseUrl("::1", 8443, true)).toBe("https://[::1]:8443");
+    for (const wildcard of ["0.0.0.0", "::"]) {
+      const url = new URL(defaultAdvertiseUrl(wildcard, 8080, false));
+      expect(url.port).toBe("8080");
+      expect(["0.0.0.0", "[::]"]).not.toContain(url.hostname);
+    }
   });
 
   it("refuses bad cluster options at once", async () => {
