@@ -1,6 +1,6 @@
 import { fixtureCommand, fixturePath, waitFor } from "@mcp-proxy/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { ChildProcessTransport, META } from "../src/index.js";
+import { ChildProcessTransport, META, type ModernGateway } from "../src/index.js";
 import {
   closeGateways,
   collect,
@@ -73,8 +73,8 @@ describe("ModernGateway in front of a modern upstream", () => {
     expect(call.params._meta[META.protocolVersion]).toBe("2026-07-28");
   });
 
-  it("passes requestState through byte-exact and keeps the retry on the same upstream", async () => {
-    const { gateway } = modernRig({ maxUpstreams: 2 });
+  /** The fixture's `ask` tool: input_required, then the retry answered "Ada"; both results. */
+  async function askRound(gateway: ModernGateway) {
     const caps = { elicitation: {} };
     const first = collect();
     await gateway.handle(
@@ -83,7 +83,6 @@ describe("ModernGateway in front of a modern upstream", () => {
     );
     const ir = resultOf(await first.response) as { resultType: string; requestState: string };
     expect(ir.resultType).toBe("input_required");
-    expect(ir.requestState).toMatch(/^pid=\d+;nonce=/);
     const retry = collect();
     await gateway.handle(
       modernRequest(
@@ -99,37 +98,22 @@ describe("ModernGateway in front of a modern upstream", () => {
       ),
       retry.sink,
     );
-    expect(textOfResult(await retry.response)).toBe(`hello Ada (state ${ir.requestState})`);
+    return { state: ir.requestState, text: textOfResult(await retry.response) };
+  }
+
+  it("passes requestState through byte-exact and keeps the retry on the same upstream", async () => {
+    const { gateway } = modernRig({ maxUpstreams: 2 });
+    const { state, text } = await askRound(gateway);
+    expect(state).toMatch(/^pid=\d+;nonce=/);
+    expect(text).toBe(`hello Ada (state ${state})`);
   });
 
   it("wraps the upstream's requestState under requestStatePrefix and restores it on the retry", async () => {
     const { gateway } = modernRig({ maxUpstreams: 2, requestStatePrefix: "r1." });
-    const caps = { elicitation: {} };
-    const first = collect();
-    await gateway.handle(
-      modernRequest(1, "tools/call", { name: "ask", arguments: {} }, caps),
-      first.sink,
-    );
-    const ir = resultOf(await first.response) as { resultType: string; requestState: string };
-    expect(ir.requestState).toMatch(/^r1\.~pid=\d+;nonce=/);
-    const upstreamState = ir.requestState.slice("r1.~".length);
-    const retry = collect();
-    await gateway.handle(
-      modernRequest(
-        2,
-        "tools/call",
-        {
-          name: "ask",
-          arguments: {},
-          requestState: ir.requestState,
-          inputResponses: { who: { action: "accept", content: { name: "Ada" } } },
-        },
-        caps,
-      ),
-      retry.sink,
-    );
+    const { state, text } = await askRound(gateway);
+    expect(state).toMatch(/^r1\.~pid=\d+;nonce=/);
     // The upstream saw its own state, byte for byte.
-    expect(textOfResult(await retry.response)).toBe(`hello Ada (state ${upstreamState})`);
+    expect(text).toBe(`hello Ada (state ${state.slice("r1.~".length)})`);
   });
 
   it("passes subscriptions/listen through with the client's subscription id, and cancels it upstream", async () => {
