@@ -186,8 +186,10 @@ function forwardOnce(
       }
       headers.via = appendVia(answer.headers.via, target.via);
       res.writeHead(answer.statusCode ?? 502, headers);
-      // SSE: each event reaches the client as the owner writes it.
-      res.flushHeaders();
+      // An event stream's headers go at once (its first event may be long in coming); any other
+      // answer's go with its body, in one write.
+      if (String(answer.headers["content-type"]).startsWith("text/event-stream"))
+        res.flushHeaders();
       answer.pipe(res);
       answer.on("error", () => res.destroy());
       answer.on("end", () => resolve());
