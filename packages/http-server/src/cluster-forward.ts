@@ -119,9 +119,16 @@ export async function forwardRequest(
     const unreachable = stale ? error.cause : error;
     if (!(unreachable instanceof OwnerUnreachableError)) throw error;
     unreachable.body = target.body ?? (await recoverBody(req, sent, target.maxBodySize));
-    // Once more on a fresh socket when a pooled one failed before any answer.
+    // Once more when a pooled socket failed before any answer (the pool may hold more stale
+    // ones, so a second failure of either kind is final).
     if (!stale || unreachable.body === undefined) throw unreachable;
-    await forwardOnce(req, res, { ...target, body: unreachable.body }, agents, []);
+    try {
+      await forwardOnce(req, res, { ...target, body: unreachable.body }, agents, []);
+    } catch (again) {
+      const final = again instanceof StaleSocketError ? again.cause : again;
+      if (final instanceof OwnerUnreachableError) final.body = unreachable.body;
+      throw final;
+    }
   }
 }
 
