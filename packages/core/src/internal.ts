@@ -5,7 +5,11 @@
 // semver promise: it changes with them.
 
 // The 2025-client -> 2026-server direction (LegacyClientAdapter's parts).
-export type { LegacyNotificationStep, LegacyRequestStep } from "./adapter/client-state.js";
+export type {
+  LegacyClientActions,
+  LegacyNotificationStep,
+  LegacyRequestStep,
+} from "./adapter/client-state.js";
 export { LegacyClientState } from "./adapter/client-state.js";
 export type { LegacyInputAskerOptions } from "./adapter/input-asker.js";
 export { LegacyInputAsker, LegacyInputError } from "./adapter/input-asker.js";

@@ -9,15 +9,14 @@
 // Spec: docs/specification/2026-07-28/basic/patterns/mrtr.mdx, basic/patterns/subscriptions,
 // basic/transports/streamable-http.mdx#cancellation.
 import {
-  classifyMessage,
   ErrorCodes,
   JsonRpcErrorCodes,
   type Logger,
   McpProxyError,
-  messageId,
   silentLogger,
 } from "@mcp-proxy/core";
 import {
+  type LegacyClientActions,
   LegacyClientState,
   LegacyInputAsker,
   listChangedFor,
@@ -27,12 +26,7 @@ import {
   untaggedNotification,
 } from "@mcp-proxy/core/internal";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type {
-  JSONRPCMessage,
-  JSONRPCNotification,
-  JSONRPCRequest,
-  RequestId,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { backoffDelay, maxReconnectAttempts, pause } from "./backoff.js";
 import { requestTimeout, transportAbortController } from "./http.js";
 import { errorResponse } from "./messages.js";
@@ -64,6 +58,8 @@ export class ModernClientTransport implements Transport {
   readonly #logger: Logger;
   readonly #abort = transportAbortController();
   readonly #state = new LegacyClientState();
+  /** What the local client's messages may call for, done here (see LegacyClientState.receive). */
+  readonly #clientActions: LegacyClientActions;
   #nextId = 1;
   /** Local requests in flight, by local id: aborting one cancels its POST. */
   readonly #calls = new Map<RequestId, AbortController>();
@@ -82,6 +78,15 @@ export class ModernClientTransport implements Transport {
     this.#discover = options.discover;
     this.#version = options.version;
     this.#logger = options.logger ?? silentLogger;
+    this.#clientActions = {
+      call: (request) => void this.#call(request),
+      answer: (id, result) => this.#answer(id, result),
+      reopenListen: () => this.#openListen(),
+      // Closing the response stream is the 2026 cancellation signal.
+      cancel: (id) => this.#calls.get(id)?.abort(),
+      answerInput: (message) => this.#inputs.answer(message),
+      logger: this.#logger,
+    };
     this.#tools = new RemoteTools(this.#http);
     this.#inputs = new LegacyInputAsker({
       deliver: (m) => this.#deliver(m),
@@ -93,13 +98,7 @@ export class ModernClientTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) throw new McpProxyError(ErrorCodes.TRANSPORT_CLOSED, "Transport is closed");
-    const kind = classifyMessage(message);
-    if (kind === "request") this.#request(message as JSONRPCRequest);
-    else if (kind === "notification") this.#notification(message as JSONRPCNotification);
-    else if (kind === "response" || kind === "error") {
-      if (!this.#inputs.answer(message))
-        this.#logger.debug("Dropping a response nobody waits for", { id: messageId(message) });
-    }
+    this.#state.receive(message, this.#discover, this.#clientActions);
   }
 
   close(): Promise<void> {
@@ -119,30 +118,6 @@ export class ModernClientTransport implements Transport {
 
   #answer(id: RequestId, result: Params): void {
     this.#deliver({ jsonrpc: "2.0", id, result } as JSONRPCMessage);
-  }
-
-  #request(request: JSONRPCRequest): void {
-    const step = this.#state.request(request, this.#discover);
-    if (step.kind === "upstream") {
-      void this.#call(request);
-      return;
-    }
-    if (step.reopenListen) this.#openListen();
-    this.#answer(request.id, step.result);
-  }
-
-  #notification(notification: JSONRPCNotification): void {
-    const step = this.#state.notification(notification);
-    if (step.kind === "reopenListen") this.#openListen();
-    else if (step.kind === "cancel") {
-      // Closing the response stream is the 2026 cancellation signal.
-      this.#calls.get(step.id)?.abort();
-    } else if (step.kind === "unused") {
-      // roots/list_changed and the like have no 2026 counterpart on HTTP.
-      this.#logger.debug("Not forwarding a notification the modern server has no use for", {
-        method: notification.method,
-      });
-    }
   }
 
   /** Sends one local request as modern POSTs until it completes, fails or is cancelled. */

@@ -5,10 +5,13 @@
 // LegacyClientAdapter (any Transport) and stdio-client (HTTP).
 // Spec: docs/specification/2026-07-28/basic/index.mdx#_meta, basic/patterns/subscriptions.
 import type {
+  JSONRPCMessage,
   JSONRPCNotification,
   JSONRPCRequest,
   RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
+import { classifyMessage, messageId } from "../jsonrpc.js";
+import type { Logger } from "../logger.js";
 import {
   initializeResultFromDiscover,
   type LegacyClient,
@@ -37,6 +40,21 @@ export type LegacyNotificationStep =
   | { kind: "done" }
   | { kind: "unused" };
 
+/** What a client's message may call for; each consumer does it its own way (transport, HTTP). */
+export interface LegacyClientActions {
+  /** Sends a request upstream as its 2026-07-28 call. */
+  call(request: JSONRPCRequest): void;
+  /** Answers a request from state. */
+  answer(id: RequestId, result: Params): void;
+  /** (Re)opens the listen stream with the current filter. */
+  reopenListen(): void;
+  /** Cancels the client's request `id` in flight. */
+  cancel(id: RequestId): void;
+  /** Hands a response to the input request waiting for it; false when none is. */
+  answerInput(message: JSONRPCMessage): boolean;
+  logger: Logger;
+}
+
 export class LegacyClientState {
   /** The client's identity from its last initialize. */
   client: LegacyClient | undefined;
@@ -46,6 +64,36 @@ export class LegacyClientState {
   initialized = false;
   /** The resource URIs the client subscribed to. */
   readonly subscriptions = new Set<string>();
+
+  /** Takes one message from the 2025-era client: state is updated and `actions` told the rest. */
+  receive(message: JSONRPCMessage, discover: Params, actions: LegacyClientActions): void {
+    const kind = classifyMessage(message);
+    if (kind === "request") {
+      const request = message as JSONRPCRequest;
+      // A repeated initialize is answered from what discover said.
+      const step = this.request(request, discover);
+      if (step.kind === "upstream") actions.call(request);
+      else {
+        if (step.reopenListen) actions.reopenListen();
+        actions.answer(request.id, step.result);
+      }
+    } else if (kind === "notification") {
+      const notification = message as JSONRPCNotification;
+      const step = this.notification(notification);
+      if (step.kind === "reopenListen") actions.reopenListen();
+      else if (step.kind === "cancel") actions.cancel(step.id);
+      else if (step.kind === "unused") {
+        // roots/list_changed and the like have no 2026 counterpart.
+        actions.logger.debug("Not forwarding a notification a modern server has no use for", {
+          method: notification.method,
+        });
+      }
+    } else if (kind === "response" || kind === "error") {
+      if (!actions.answerInput(message)) {
+        actions.logger.debug("Dropping a response nobody waits for", { id: messageId(message) });
+      }
+    }
+  }
 
   /** Answers initialize, ping, logging/setLevel and resources/(un)subscribe from state. */
   request(request: JSONRPCRequest, discover: Params): LegacyRequestStep {

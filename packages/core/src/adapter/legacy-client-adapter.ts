@@ -28,7 +28,7 @@ import {
   type ProtocolEra,
   type ProtocolEraOption,
 } from "../protocol/versions.js";
-import { LegacyClientState } from "./client-state.js";
+import { type LegacyClientActions, LegacyClientState } from "./client-state.js";
 import { LegacyInputAsker } from "./input-asker.js";
 import { AdapterListen } from "./listen.js";
 import { type ModernCallAnswer, runModernCall } from "./modern-call.js";
@@ -78,6 +78,8 @@ export class LegacyClientAdapter implements Transport {
   readonly #protocol: Exclude<ProtocolEraOption, "legacy">;
   readonly #o: LegacyClientAdapterOptions;
   readonly #logger: Logger;
+  /** What the client's messages may call for, done here (see LegacyClientState.receive). */
+  readonly #clientActions: LegacyClientActions;
   readonly #abort = new AbortController();
   readonly #inputs: LegacyInputAsker;
   readonly #listen: AdapterListen;
@@ -101,6 +103,14 @@ export class LegacyClientAdapter implements Transport {
     this.#o = options;
     this.#protocol = options.protocol ?? "modern";
     this.#logger = options.logger ?? silentLogger;
+    this.#clientActions = {
+      call: (request) => void this.#call(request),
+      answer: (id, result) => this.#answer(id, result),
+      reopenListen: () => this.#updateListen(),
+      cancel: (id) => this.#calls.get(id)?.abort.abort(),
+      answerInput: (message) => this.#inputs.answer(message),
+      logger: this.#logger,
+    };
     this.#inputs = new LegacyInputAsker({
       // Transports that route by request (HTTP sessions) put the input on that request's stream.
       deliver: (m, relatedRequestId) =>
@@ -250,37 +260,7 @@ export class LegacyClientAdapter implements Transport {
   // ---- client side (modern era) ----
 
   #fromClient(message: JSONRPCMessage): void {
-    const kind = classifyMessage(message);
-    if (kind === "request") this.#request(message as JSONRPCRequest);
-    else if (kind === "notification") this.#notification(message as JSONRPCNotification);
-    else if (kind === "response" || kind === "error") {
-      if (!this.#inputs.answer(message)) {
-        this.#logger.debug("Dropping a response nobody waits for", { id: messageId(message) });
-      }
-    }
-  }
-
-  #request(request: JSONRPCRequest): void {
-    // A repeated initialize is answered from what discover said.
-    const step = this.#state.request(request, this.#discover);
-    if (step.kind === "upstream") {
-      void this.#call(request);
-      return;
-    }
-    if (step.reopenListen) this.#updateListen();
-    this.#answer(request.id, step.result);
-  }
-
-  #notification(notification: JSONRPCNotification): void {
-    const step = this.#state.notification(notification);
-    if (step.kind === "reopenListen") this.#updateListen();
-    else if (step.kind === "cancel") this.#calls.get(step.id)?.abort.abort();
-    else if (step.kind === "unused") {
-      // roots/list_changed and the like have no 2026 counterpart.
-      this.#logger.debug("Not forwarding a notification a modern server has no use for", {
-        method: notification.method,
-      });
-    }
+    this.#state.receive(message, this.#discover, this.#clientActions);
   }
 
   #updateListen(): void {
