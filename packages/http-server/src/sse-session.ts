@@ -23,24 +23,15 @@ import type { McpServerLike } from "./options.js";
 import { bindSession, mayUseSession } from "./principal.js";
 import { MethodNotAllowedError } from "./refusals.js";
 import { queryParam } from "./request-info.js";
+import { SessionBase } from "./session-base.js";
 import { trackSession } from "./session-info.js";
-import type { Session } from "./session-registry.js";
 import { SseWriter } from "./sse-writer.js";
 
 /** One HTTP+SSE (2024-11-05) session: the open GET stream and its upstream. */
-export class SseSession implements Session {
-  readonly id: string;
-  readonly upstream: Transport;
-  readonly server: McpServerLike | undefined;
-  lastActivity = Date.now();
+export class SseSession extends SessionBase {
   readonly #writer: SseWriter;
-  readonly #logger: Logger;
   /** Requests forwarded and not answered yet: failed on the stream when the upstream ends first. */
   readonly #pending = new Map<string, RequestId>();
-  #closing: Promise<void> | undefined;
-  #onEnded: Array<(reason: string) => void> = [];
-  /** Why the session ended, for the log: the first close() names it. */
-  #closeReason = "closed";
 
   constructor(
     id: string,
@@ -49,11 +40,8 @@ export class SseSession implements Session {
     writer: SseWriter,
     logger: Logger,
   ) {
-    this.id = id;
-    this.upstream = upstream;
-    this.server = server;
+    super(id, upstream, server, logger);
     this.#writer = writer;
-    this.#logger = logger;
   }
 
   /** The open stream keeps the session alive; it ends with the stream. */
@@ -69,14 +57,6 @@ export class SseSession implements Session {
     return 0;
   }
 
-  get closed(): boolean {
-    return this.#closing !== undefined;
-  }
-
-  onEnded(callback: (reason: string) => void): void {
-    this.#onEnded.push(callback);
-  }
-
   async start(endpoint: string): Promise<void> {
     this.upstream.onmessage = (message) => {
       this.lastActivity = Date.now();
@@ -86,7 +66,7 @@ export class SseSession implements Session {
     };
     this.upstream.onclose = () => void this.close("upstream closed");
     this.upstream.onerror = (error) =>
-      this.#logger.debug("upstream error", { session: this.id, error });
+      this.logger.debug("upstream error", { session: this.id, error });
     this.#writer.onClose(() => void this.close("client closed the stream"));
     await this.upstream.start();
     this.#writer.writeEvent("endpoint", endpoint);
@@ -103,19 +83,13 @@ export class SseSession implements Session {
       const m = message as { id?: RequestId; method?: unknown };
       if (m.id !== undefined && typeof m.method === "string") this.#pending.set(idKey(m.id), m.id);
       this.upstream.send(message, options).catch((error: unknown) => {
-        this.#logger.warn("send to upstream failed", { session: this.id, error });
+        this.logger.warn("send to upstream failed", { session: this.id, error });
       });
     }
   }
 
-  close(reason = "closed"): Promise<void> {
-    if (!this.#closing) this.#closeReason = reason;
-    // Assigned before any step runs: ending the writer re-enters close() and gets this promise.
-    this.#closing ??= Promise.resolve().then(() => this.#shutdown());
-    return this.#closing;
-  }
-
-  async #shutdown(): Promise<void> {
+  // Ending the writer re-enters close(), which returns the shutdown already under way.
+  protected async shutdown(): Promise<void> {
     // As on Streamable HTTP: what the upstream will never answer is answered with an error.
     for (const id of this.#pending.values()) {
       this.#writer.writeMessage(
@@ -127,19 +101,9 @@ export class SseSession implements Session {
       );
     }
     this.#pending.clear();
-    for (const callback of this.#onEnded) {
-      try {
-        callback(this.#closeReason);
-      } catch {
-        // keep going
-      }
-    }
+    this.notifyEnded();
     this.#writer.end();
-    try {
-      await this.upstream.close();
-    } catch (error) {
-      this.#logger.debug("upstream close failed", { session: this.id, error });
-    }
+    await this.closeUpstream();
   }
 }
 

@@ -22,7 +22,7 @@ import { EventStream } from "./event-stream.js";
 import { Exchange, idKey, type PostContext } from "./exchange.js";
 import type { UpstreamMessageExtra, UpstreamSendOptions } from "./in-process.js";
 import type { McpServerLike } from "./options.js";
-import type { Session } from "./session-registry.js";
+import { SessionBase } from "./session-base.js";
 import { SseWriter } from "./sse-writer.js";
 
 export interface SessionSettings {
@@ -39,12 +39,7 @@ const progressTokenOf = (message: JSONRPCMessage): string | number | undefined =
   return typeof token === "string" || typeof token === "number" ? token : undefined;
 };
 
-export class StreamableSession implements Session {
-  readonly id: string;
-  readonly upstream: Transport;
-  readonly server: McpServerLike | undefined;
-  /** When the session last did something or stopped being busy: its idle clock starts here. */
-  lastActivity = Date.now();
+export class StreamableSession extends SessionBase {
   readonly #s: SessionSettings;
   /** HTTP requests for this session being handled (see hold()). */
   #holds = 0;
@@ -57,10 +52,6 @@ export class StreamableSession implements Session {
   #initializeId: string | undefined;
   /** The version the upstream agreed to in initialize. */
   protocolVersion: string | undefined;
-  #closing: Promise<void> | undefined;
-  #onEnded: Array<(reason: string) => void> = [];
-  /** Why the session ended, for the log: the first close() names it. */
-  #closeReason = "closed";
 
   constructor(
     id: string,
@@ -68,9 +59,7 @@ export class StreamableSession implements Session {
     server: McpServerLike | undefined,
     settings: SessionSettings,
   ) {
-    this.id = id;
-    this.upstream = upstream;
-    this.server = server;
+    super(id, upstream, server, settings.logger);
     this.#s = settings;
   }
 
@@ -80,16 +69,8 @@ export class StreamableSession implements Session {
       this.#fromUpstream(message, extra as UpstreamMessageExtra);
     this.upstream.onclose = () => void this.close("upstream closed");
     this.upstream.onerror = (error) =>
-      this.#s.logger.debug("upstream error", { session: this.id, error });
+      this.logger.debug("upstream error", { session: this.id, error });
     await this.upstream.start();
-  }
-
-  onEnded(callback: (reason: string) => void): void {
-    this.#onEnded.push(callback);
-  }
-
-  get closed(): boolean {
-    return this.#closing !== undefined;
   }
 
   /** True while a request is in flight or a stream is attached (not idle). */
@@ -175,7 +156,7 @@ export class StreamableSession implements Session {
         if (token !== undefined) this.#progress.set(token, exchange);
       }
       this.upstream.send(message, sendOptions).catch((error: unknown) => {
-        this.#s.logger.warn("send to upstream failed", { session: this.id, error });
+        this.logger.warn("send to upstream failed", { session: this.id, error });
         const id = messageId(message);
         if (exchange && id !== undefined && classifyMessage(message) === "request") {
           exchange.deliver(
@@ -221,14 +202,8 @@ export class StreamableSession implements Session {
   }
 
   /** Ends the session: pending requests get an error at once, streams end, the upstream closes. */
-  close(reason = "closed"): Promise<void> {
-    if (!this.#closing) this.#closeReason = reason;
-    // Assigned before any step runs: a step that re-enters close() gets this promise.
-    this.#closing ??= Promise.resolve().then(() => this.#shutdown());
-    return this.#closing;
-  }
 
-  async #shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     for (const exchange of [...this.#exchanges]) {
       const ids = [...this.#requests.entries()]
         .filter(([, e]) => e === exchange)
@@ -244,21 +219,11 @@ export class StreamableSession implements Session {
         );
       }
     }
-    for (const callback of this.#onEnded) {
-      try {
-        callback(this.#closeReason);
-      } catch {
-        // keep going
-      }
-    }
+    this.notifyEnded();
     await Promise.allSettled([...this.#streams.values()].map((stream) => stream.discard()));
     for (const id of this.#streamIds) await this.#s.eventStore?.removeStream?.(id);
     this.#streams.clear();
-    try {
-      await this.upstream.close();
-    } catch (error) {
-      this.#s.logger.debug("upstream close failed", { session: this.id, error });
-    }
+    await this.closeUpstream();
   }
 
   #fromUpstream(message: JSONRPCMessage, extra: UpstreamMessageExtra | undefined): void {
@@ -278,7 +243,7 @@ export class StreamableSession implements Session {
           void this.close("initialize failed");
         }
       } else {
-        this.#s.logger.debug("response for no pending request dropped", { session: this.id, id });
+        this.logger.debug("response for no pending request dropped", { session: this.id, id });
       }
       return;
     }
