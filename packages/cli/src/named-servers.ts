@@ -118,11 +118,11 @@ export function createNamedServer(
   }
 
   const spawn = (sessionId: string | undefined, shared: boolean): Transport => {
-    let ranFor: (() => number) | undefined;
+    let ranFor: () => number | undefined = () => undefined;
     const transport = createChildTransport(child, {
       killGracePeriodMs: defaults.killGracePeriodMs,
       onExit: (info: ChildExitInfo) => {
-        const decision = supervisor.exited(info, ranFor?.() ?? 0, shared);
+        const decision = supervisor.exited(info, ranFor() ?? 0, shared);
         if (info.expected) return;
         if (decision?.action === "restart") {
           logger.warn(
@@ -139,21 +139,12 @@ export function createNamedServer(
           line: line.slice(0, 200),
         }),
     });
-    const start = transport.start.bind(transport);
-    transport.start = async () => {
-      if (shared) await supervisor.beforeSpawn();
-      try {
-        await start();
-      } catch (error) {
-        supervisor.spawnFailed(error instanceof Error ? error.message : String(error));
-        throw error;
-      }
-      ranFor = supervisor.spawned(shared);
+    ranFor = supervisor.watchStart(transport, shared, () => {
       supervisor.recovered();
       logger.debug(
         `server "${entry.name}": started pid ${transport.pid}${sessionId ? ` for session ${sessionId}` : ""}`,
       );
-    };
+    });
     return transport;
   };
 

@@ -110,13 +110,15 @@ export async function runServe(
    * modern gateway's), whose death the supervisor handles; otherwise it belongs to one session.
    */
   const spawnChild = (sessionId: string | undefined, single: boolean): Transport => {
-    let ranFor: (() => number) | undefined;
+    let ranFor: () => number | undefined = () => undefined;
     if (!command) throw new Error("internal: no command to spawn");
     const child = createChildTransport(command, {
       killGracePeriodMs,
       onExit: (info) => {
-        if (ranFor) metrics?.childExited(info.expected);
-        const ms = ranFor?.() ?? 0;
+        const ran = ranFor();
+        // Counted only for a child that started (a failed spawn never did).
+        if (ran !== undefined) metrics?.childExited(info.expected);
+        const ms = ran ?? 0;
         if (single) onSharedExit(info, ms);
         else {
           supervisor.exited(info, ms, false);
@@ -128,23 +130,13 @@ export async function runServe(
           line: line.slice(0, 200),
         }),
     });
-    // Wrapped so supervision learns when the process really runs, or why it could not.
-    const started = child.start.bind(child);
-    child.start = async () => {
-      if (single) await supervisor.beforeSpawn();
-      try {
-        await started();
-      } catch (error) {
-        supervisor.spawnFailed(error instanceof Error ? error.message : String(error));
-        throw error;
-      }
-      ranFor = supervisor.spawned(single);
+    ranFor = supervisor.watchStart(child, single, () => {
       metrics?.childStarted();
       logger.debug(
         `started ${label} (pid ${child.pid})${sessionId ? ` for session ${sessionId}` : ""}`,
       );
       onFirstMessage(child, () => supervisor.recovered());
-    };
+    });
     return child;
   };
 

@@ -91,6 +91,32 @@ export class Supervisor {
     return decision;
   }
 
+  /**
+   * Wraps `child.start` so that supervision learns when the process really runs, or why it could
+   * not (a `single` child first waits out a restart backoff); `started` runs after a start.
+   * Returns how long the child has run, undefined until it started.
+   */
+  watchStart(
+    child: { start(): Promise<void> },
+    single: boolean,
+    started: () => void,
+  ): () => number | undefined {
+    let ranFor: (() => number) | undefined;
+    const start = child.start.bind(child);
+    child.start = async () => {
+      if (single) await this.beforeSpawn();
+      try {
+        await start();
+      } catch (error) {
+        this.spawnFailed(error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      ranFor = this.spawned(single);
+      started();
+    };
+    return () => ranFor?.();
+  }
+
   /** A spawn that failed outright (command not found, ...). */
   spawnFailed(message: string): void {
     this.#lastFailure = message;
