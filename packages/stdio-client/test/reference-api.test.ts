@@ -15,6 +15,7 @@ import {
   type SdkClientLike,
   type SdkServerLike,
   ServerType,
+  type StartStdioServerOptions,
   type StdioServerHandle,
   startStdioServer,
 } from "../src/index.js";
@@ -68,6 +69,25 @@ function track<S extends SdkServerLike, C extends SdkClientLike>(
 ): StdioServerHandle<S, C> {
   handles.add(handle as StdioServerHandle<SdkServerLike, SdkClientLike>);
   return handle;
+}
+
+/**
+ * startStdioServer with `options` in front of a local SDK client on in-memory pipes; the handle
+ * is closed after the test.
+ */
+async function startFront<S extends SdkServerLike = Server, C extends SdkClientLike = Client>(
+  options: Omit<StartStdioServerOptions<S, C>, "stdin" | "stdout" | "logger">,
+) {
+  const local = localClient();
+  const handle = track(
+    await startStdioServer<S, C>({
+      ...options,
+      stdin: local.stdin,
+      stdout: local.stdout,
+      logger: silentLogger,
+    } as StartStdioServerOptions<S, C>),
+  );
+  return { local, handle };
 }
 
 describe("the reference's call, as written", () => {
@@ -131,17 +151,11 @@ describe("the reference's call, as written", () => {
 
   it("takes a Headers object in process", async () => {
     const server = await startStreamServer();
-    const local = localClient();
-    track(
-      await startStdioServer({
-        serverType: ServerType.HTTPStream,
-        url: server.url,
-        transportOptions: { requestInit: { headers: new Headers({ "X-Ref": "headers-object" }) } },
-        stdin: local.stdin,
-        stdout: local.stdout,
-        logger: silentLogger,
-      }),
-    );
+    const { local } = await startFront({
+      serverType: ServerType.HTTPStream,
+      url: server.url,
+      transportOptions: { requestInit: { headers: new Headers({ "X-Ref": "headers-object" }) } },
+    });
     await local.connect();
     await local.client.ping();
     expect(server.requests.every((r) => r.headers["x-ref"] === "headers-object")).toBe(true);
@@ -218,18 +232,12 @@ describe("options that disagree or cannot be honoured", () => {
 describe("initStreamClient / initStdioServer (SDK objects)", () => {
   it("relays a tools/call through the given Client and a Server made for it", async () => {
     const remote = await startStreamServer();
-    const local = localClient();
     const upstream = new Client({ name: "mine", version: "9.9.9" });
-    const handle = track(
-      await startStdioServer({
-        serverType: ServerType.HTTPStream,
-        url: remote.url,
-        initStreamClient: async () => upstream,
-        stdin: local.stdin,
-        stdout: local.stdout,
-        logger: silentLogger,
-      }),
-    );
+    const { local, handle } = await startFront({
+      serverType: ServerType.HTTPStream,
+      url: remote.url,
+      initStreamClient: async () => upstream,
+    });
     // The remote was connected before startStdioServer resolved.
     expect(handle.client).toBe(upstream);
     expect(upstream.getServerVersion()?.name).toBe("echo-fixture");
@@ -249,21 +257,15 @@ describe("initStreamClient / initStdioServer (SDK objects)", () => {
 
   it("serves stdio with the given Server and a Client made for it, over SSE", async () => {
     const remote = await startSseServer();
-    const local = localClient();
     const mine = new Server(
       { name: "my-front", version: "1.0.0" },
       { capabilities: { tools: {}, logging: {} } },
     );
-    const handle = track(
-      await startStdioServer({
-        serverType: ServerType.SSE,
-        url: remote.url,
-        initStdioServer: async () => mine,
-        stdin: local.stdin,
-        stdout: local.stdout,
-        logger: silentLogger,
-      }),
-    );
+    const { local, handle } = await startFront({
+      serverType: ServerType.SSE,
+      url: remote.url,
+      initStdioServer: async () => mine,
+    });
     expect(handle.server).toBe(mine);
     expect(handle.client?.getServerVersion()?.name).toBe("echo-fixture");
 
@@ -280,18 +282,12 @@ describe("initStreamClient / initStdioServer (SDK objects)", () => {
 
   it("accepts an SDK 2.x Client", async () => {
     const remote = await startStreamServer();
-    const local = localClient();
     const upstream = new ClientV2({ name: "v2", version: "2.0.0" });
-    const handle = track(
-      await startStdioServer({
-        serverType: ServerType.HTTPStream,
-        url: remote.url,
-        initStreamClient: async () => upstream,
-        stdin: local.stdin,
-        stdout: local.stdout,
-        logger: silentLogger,
-      }),
-    );
+    const { local, handle } = await startFront({
+      serverType: ServerType.HTTPStream,
+      url: remote.url,
+      initStreamClient: async () => upstream,
+    });
     expect(handle.client).toBe(upstream);
     await local.connect();
     const echoed = await local.client.callTool({ name: "echo", arguments: { text: "v2" } });
@@ -300,24 +296,18 @@ describe("initStreamClient / initStdioServer (SDK objects)", () => {
 
   it("hands SDK-only transportOptions to the SDK transport as they are", async () => {
     const remote = await startStreamServer();
-    const local = localClient();
     const fetched: string[] = [];
     const counting: typeof fetch = (input, init) => {
       fetched.push(String(init?.method));
       return fetch(input, init);
     };
-    const handle = track(
-      await startStdioServer({
-        serverType: ServerType.HTTPStream,
-        url: remote.url,
-        headers: { "X-Team": "blue" },
-        transportOptions: { fetch: counting, requestInit: { headers: { "X-Ref": "sdk" } } },
-        initStreamClient: async () => new Client({ name: "mine", version: "1.0.0" }),
-        stdin: local.stdin,
-        stdout: local.stdout,
-        logger: silentLogger,
-      }),
-    );
+    const { local, handle } = await startFront({
+      serverType: ServerType.HTTPStream,
+      url: remote.url,
+      headers: { "X-Team": "blue" },
+      transportOptions: { fetch: counting, requestInit: { headers: { "X-Ref": "sdk" } } },
+      initStreamClient: async () => new Client({ name: "mine", version: "1.0.0" }),
+    });
     await local.connect();
     await local.client.listTools();
     expect(fetched.filter((m) => m === "POST").length).toBeGreaterThanOrEqual(3);
