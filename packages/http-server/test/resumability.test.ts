@@ -224,8 +224,11 @@ async function expectRefused(res: Response, eventId: string, says: string): Prom
   });
 }
 
-/** The notify tool, from a JSON-only client: its three notifications go to the standalone stream. */
-async function notify(url: string, sessionId: string): Promise<void> {
+/**
+ * The notify tool, from a JSON-only client: its three notifications go to the standalone stream.
+ * Resolves to the tool's text.
+ */
+async function notify(url: string, sessionId: string): Promise<string | undefined> {
   const res = await fetch(`${url}/mcp`, {
     method: "POST",
     headers: { ...JSON_HEADERS, Accept: "application/json", "Mcp-Session-Id": sessionId },
@@ -237,7 +240,8 @@ async function notify(url: string, sessionId: string): Promise<void> {
     }),
   });
   expect(res.status).toBe(200);
-  await res.text();
+  return ((await res.json()) as { result: { content: Array<{ text: string }> } }).result.content[0]
+    ?.text;
 }
 
 /** Opens the standalone stream, has the server say three things on it, reads `count`, and drops it. */
@@ -318,20 +322,7 @@ describe("standalone stream", () => {
       const { url } = await startEcho(withStore ? {} : { eventStore: false });
       const sessionId = await rawInitialize(url);
       // A JSON-only client: the notify tool's notifications cannot ride on its response.
-      const call = await fetch(`${url}/mcp`, {
-        method: "POST",
-        headers: { ...JSON_HEADERS, Accept: "application/json", "Mcp-Session-Id": sessionId },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 1,
-          method: "tools/call",
-          params: { name: "notify", arguments: {} },
-        }),
-      });
-      expect(
-        ((await call.json()) as { result: { content: Array<{ text: string }> } }).result.content[0]
-          ?.text,
-      ).toBe("notified");
+      expect(await notify(url, sessionId)).toBe("notified");
       const abort = new AbortController();
       const res = await fetch(`${url}/mcp`, {
         headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId },
