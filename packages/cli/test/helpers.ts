@@ -5,7 +5,7 @@ import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { waitFor } from "@mcp-proxy/test-utils";
+import { initializeRequest, waitFor } from "@mcp-proxy/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -103,16 +103,7 @@ export async function connectClient(
 }
 
 /** A 2025-06-18 initialize request, serialized, for raw POSTs. */
-export const INITIALIZE_BODY = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "t", version: "1" },
-  },
-});
+export const INITIALIZE_BODY = JSON.stringify(initializeRequest());
 
 /** A raw JSON POST to `${url}/mcp`, accepting JSON or SSE, with extra `headers`. */
 export function postMcp(

@@ -1,4 +1,4 @@
-import { isAlive, waitFor } from "@mcp-proxy/test-utils";
+import { initializeRequest, isAlive, waitFor } from "@mcp-proxy/test-utils";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChildProcessTransport, ErrorCodes, SpawnError } from "../src/index.js";
@@ -14,16 +14,7 @@ const track = (t: ChildProcessTransport) => {
   return t;
 };
 
-const init: JSONRPCMessage = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "t", version: "1" },
-  },
-};
+const init: JSONRPCMessage = initializeRequest();
 
 function nextMessage(t: ChildProcessTransport): Promise<JSONRPCMessage> {
   return new Promise((resolve) => {

@@ -9,22 +9,19 @@ import {
   sharedModernVersion,
   untaggedNotification,
 } from "@mcp-proxy/core/internal";
+import { initializeRequest } from "@mcp-proxy/test-utils";
 import { describe, expect, it } from "vitest";
 
 const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 const SUBSCRIPTION = "io.modelcontextprotocol/subscriptionId";
 
 describe("2026-07-28 translation for a 2025-era client", () => {
-  const client = legacyClientOf({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: {
-      protocolVersion: "2025-06-18",
+  const client = legacyClientOf(
+    initializeRequest({
       capabilities: { sampling: {} },
       clientInfo: { name: "desk", version: "1" },
-    },
-  });
+    }),
+  );
 
   it("answers initialize from a discover result, keeping the client's legacy version", () => {
     const discover = {

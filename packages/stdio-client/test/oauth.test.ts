@@ -21,7 +21,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChildProcessTransport } from "@mcp-proxy/core";
 import { type HTTPServerHandle, startHTTPServer } from "@mcp-proxy/http-server";
-import { ECHO_SERVER, waitFor } from "@mcp-proxy/test-utils";
+import { ECHO_SERVER, initializeRequest, waitFor } from "@mcp-proxy/test-utils";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
@@ -431,16 +431,7 @@ describe("the transports with an authProvider", () => {
     closers.push(() => transport.close());
     const answers: unknown[] = [];
     transport.onmessage = (m) => answers.push(m);
-    await transport.send({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "t", version: "1" },
-      },
-    });
+    await transport.send(initializeRequest());
     expect(answers).toMatchObject([
       { id: 1, error: { message: expect.stringMatching(/needs an OAuth login/) } },
     ]);

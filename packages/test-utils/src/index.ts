@@ -30,6 +30,38 @@ export function echoServerCommand(args: readonly string[] = []): FixtureCommand 
   return fixtureCommand(ECHO_SERVER, args);
 }
 
+/**
+ * A 2025-06-18 `initialize` request as a client sends it: id 1, no capabilities and client "t"
+ * unless told otherwise.
+ */
+export function initializeRequest(
+  options: {
+    id?: number | string;
+    capabilities?: Record<string, unknown>;
+    clientInfo?: { name: string; version: string };
+  } = {},
+): {
+  jsonrpc: "2.0";
+  id: number | string;
+  method: "initialize";
+  params: {
+    protocolVersion: string;
+    capabilities: Record<string, unknown>;
+    clientInfo: { name: string; version: string };
+  };
+} {
+  return {
+    jsonrpc: "2.0",
+    id: options.id ?? 1,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: options.capabilities ?? {},
+      clientInfo: options.clientInfo ?? { name: "t", version: "1" },
+    },
+  };
+}
+
 /** True while a process with this pid exists. */
 export function isAlive(pid: number): boolean {
   try {
