@@ -3,11 +3,10 @@
 // sessionId query parameter). They are sent there before auth, which the
 // owner does (it knows whose session it is).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
 import { requestIdInBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import type { EndpointKind } from "./endpoint.js";
-import { withRequestId } from "./refusals.js";
+import { sessionNotFound, withRequestId } from "./refusals.js";
 import { header, queryParam } from "./request-info.js";
 
 /**
@@ -30,10 +29,7 @@ export async function forwardedToOwner(
         : header(req, "mcp-session-id");
   const route = await cluster.route(req, res, id, { maxBodySize: ctx.maxBodySize });
   if (route.kind === "gone") {
-    const notFound = new McpProxyError(
-      ErrorCodes.SESSION_NOT_FOUND,
-      "Not Found: unknown or expired session",
-    );
+    const notFound = sessionNotFound();
     // Word for word what the owner would have said, the request's id included.
     // (A failed hop has read the body already.)
     throw req.method === "POST"

@@ -22,6 +22,13 @@ export class MethodNotAllowedError extends HttpRefusal {
   }
 }
 
+/**
+ * The session a request names is not one this server serves: unknown, expired, another
+ * principal's, or held by a replica that is gone. One answer for all, so none is confirmed.
+ */
+export const sessionNotFound = (): McpProxyError =>
+  new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
+
 /** A 401 with its `WWW-Authenticate` challenge (RFC 9110 §15.5.2: every 401 names a scheme). */
 export class UnauthorizedError extends HttpRefusal {
   override readonly name = "UnauthorizedError";

@@ -21,7 +21,7 @@ import type { UpstreamSendOptions } from "./in-process.js";
 import { noteBody } from "./metrics.js";
 import type { McpServerLike } from "./options.js";
 import { bindSession, mayUseSession } from "./principal.js";
-import { MethodNotAllowedError } from "./refusals.js";
+import { MethodNotAllowedError, sessionNotFound } from "./refusals.js";
 import { queryParam } from "./request-info.js";
 import { SessionBase } from "./session-base.js";
 import { trackSession } from "./session-info.js";
@@ -170,7 +170,7 @@ export async function handleSseMessage(
   const session = ctx.sessions.get(id);
   // Another principal's session is answered like an unknown one, as on Streamable HTTP.
   if (!(session instanceof SseSession) || session.closed || !mayUseSession(session, authInfo)) {
-    throw new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
+    throw sessionNotFound();
   }
   assertJsonContentType(req);
   const raw = await readBody(req, ctx.maxBodySize);

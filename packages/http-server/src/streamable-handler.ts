@@ -19,7 +19,12 @@ import type { ServerContext } from "./context.js";
 import { refusesNewSessions } from "./endpoint.js";
 import { noteBody } from "./metrics.js";
 import { bindSession, mayUseSession } from "./principal.js";
-import { firstRequestId, MethodNotAllowedError, withRequestId } from "./refusals.js";
+import {
+  firstRequestId,
+  MethodNotAllowedError,
+  sessionNotFound,
+  withRequestId,
+} from "./refusals.js";
 import {
   type AcceptInfo,
   acceptOf,
@@ -72,8 +77,6 @@ function stateOf(message: JSONRPCMessage): string | undefined {
 const isInitialize = (body: ParsedBody): boolean =>
   body.messages.some((m) => (m as { method?: string }).method === "initialize");
 
-const sessionNotFound = () =>
-  new McpProxyError(ErrorCodes.SESSION_NOT_FOUND, "Not Found: unknown or expired session");
 const sessionRequired = () =>
   new McpProxyError(ErrorCodes.SESSION_REQUIRED, "Bad Request: Mcp-Session-Id header is required");
 
@@ -178,10 +181,11 @@ async function dispatchPost(
     const message = body.messages[0] as JSONRPCMessage;
     // A retry whose round is parked on another replica is served there; one whose replica is
     // gone is served here, where its requestState is unknown (the client starts over).
-    if (ctx.cluster) {
+    const state = ctx.cluster ? stateOf(message) : undefined;
+    if (state !== undefined) {
       const forward = { body: raw, maxBodySize: ctx.maxBodySize };
-      const route = await ctx.cluster.route(req, res, stateOf(message), forward);
-      if (route.kind === "forwarded") return;
+      const route = await ctx.cluster?.route(req, res, state, forward);
+      if (route?.kind === "forwarded") return;
     }
     await ctx.modern.handlePost(req, res, message, accept, authInfo);
     return;
