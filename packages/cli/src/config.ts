@@ -2,7 +2,7 @@
 // configuration per mode. Pure: no I/O, no process state; every bad value
 // becomes a UsageError naming the flag or variable it came from.
 import type { LogLevel, ProtocolEraOption } from "@mcp-proxy/core";
-import { DEFAULT_UPSTREAM_PROTOCOL } from "@mcp-proxy/core/internal";
+import { DEFAULT_UPSTREAM_PROTOCOL, isLoopbackHost } from "@mcp-proxy/core/internal";
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
@@ -29,7 +29,6 @@ import {
   STDIO_FLAGS,
   TAP_FLAGS,
 } from "./flags.js";
-import { isLoopbackHost } from "./loopback.js";
 import { UsageError } from "./usage-error.js";
 
 export type RestartPolicy = "never" | "on-failure";

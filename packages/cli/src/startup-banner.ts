@@ -1,9 +1,9 @@
 // What the proxy says on stderr when it is up: the URLs it serves, the mode,
 // whether auth is on, and a loud warning when it is reachable from other
 // machines without an API key (it runs a process on every client's behalf).
+import { isLoopbackHost } from "@mcp-proxy/core/internal";
 import type { ClusterInfo } from "@mcp-proxy/http-server";
 import type { ServeConfig } from "./config.js";
-import { isLoopbackHost } from "./loopback.js";
 
 const ALL_INTERFACES = new Set(["0.0.0.0", "::", "[::]", "", "0:0:0:0:0:0:0:0"]);
 

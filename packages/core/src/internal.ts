@@ -38,6 +38,7 @@ export {
 export { JSON_TEXT, jsonTextOf, LARGE_JSON_TEXT, recordJsonText } from "./json-text.js";
 export type { LineSplitterOptions } from "./line-splitter.js";
 export { LineSplitter } from "./line-splitter.js";
+export { isLoopbackHost } from "./loopback.js";
 // Protocol facts both directions and both transports read.
 export { INPUT_KEY_META } from "./protocol/mrtr.js";
 export { DEFAULT_UPSTREAM_PROTOCOL, metaProtocolVersion } from "./protocol/versions.js";

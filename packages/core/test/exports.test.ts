@@ -60,6 +60,7 @@ it("shares exactly these names with the sibling packages through /internal", asy
     "answerUnattributed",
     "initializeResultFromDiscover",
     "inputRequestsOf",
+    "isLoopbackHost",
     "jsonTextOf",
     "legacyClientOf",
     "legacyResult",

@@ -2,9 +2,11 @@
 // which resource each endpoint is, its RFC 9728 metadata, the Bearer
 // challenges of 401 and 403, and the check of every request's token.
 // Spec: basic/authorization (resource server, token audience binding, scope challenges).
+
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@mcp-proxy/core";
 import { McpProxyError } from "@mcp-proxy/core";
+import { isLoopbackHost } from "@mcp-proxy/core/internal";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { bearerChallenge, metadataPathOf, PROTECTED_RESOURCE_METADATA_PATH } from "./challenge.js";
 import {
@@ -13,7 +15,6 @@ import {
   type OAuthOptions,
 } from "./oauth-options.js";
 import type { StartHTTPServerOptions } from "./options.js";
-import { isLoopbackHost } from "./origin-host.js";
 import { InsufficientScopeError, MethodNotAllowedError, UnauthorizedError } from "./refusals.js";
 import { bearerToken, pathOf } from "./request-info.js";
 import { sendJson } from "./responses.js";

@@ -3,14 +3,12 @@
 // Spec: basic/transports#security-warning (servers MUST validate Origin).
 import type { IncomingMessage } from "node:http";
 import { ErrorCodes, McpProxyError } from "@mcp-proxy/core";
+import { isLoopbackHost } from "@mcp-proxy/core/internal";
 import { corsOriginNamed } from "./cors.js";
 import type { StartHTTPServerOptions } from "./options.js";
 
+/** The Host (and Origin) names a loopback bind answers to, exactly: not every 127.x address. */
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith("127.") || host === "::ffff:127.0.0.1";
-}
 
 /** Strips the port: "localhost:8080" -> "localhost", "[::1]:80" -> "[::1]". */
 function hostnameOf(hostHeader: string): string {
